@@ -1,0 +1,3 @@
+"""bottlec: compile a bottle manifest into reviewable sandbox artifacts."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""`python -m bottlec`."""
+
+from bottlec.cli import main
+
+raise SystemExit(main())

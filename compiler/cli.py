@@ -1,0 +1,206 @@
+"""The `bottlec` command line: compile, check, validate, schema.
+
+Artifacts' paths and diffs go to stdout, diagnostics to stderr. Exit codes:
+0 success, 1 a manifest error (or stale artifacts for `check`), 2 a usage or
+I/O error. No user error ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from bottlec import __version__
+from bottlec.diagnostics import BottlecError, Diagnostic, ManifestError, UsageError, render_all
+
+if TYPE_CHECKING:
+    from bottlec.pipeline import Analysed
+
+DEFAULT_OUT = "bottle.out"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return its exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except BottlecError as e:
+        _report(e)
+        return e.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from bottlec.targets import TARGETS
+
+    parser = argparse.ArgumentParser(
+        prog="bottlec",
+        description="Compile a bottle manifest into reviewable sandbox artifacts.",
+    )
+    parser.add_argument("--version", action="version", version=f"bottlec {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, run: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(run=run)
+        return sub
+
+    for name, run, text in (
+        ("compile", _compile, "write the artifacts of each manifest"),
+        ("check", _check, "fail when the artifacts on disk differ from a fresh compile"),
+        ("validate", _validate, "check manifests without writing anything"),
+    ):
+        sub = command(name, run, text)
+        sub.add_argument("manifests", nargs="+", metavar="MANIFEST")
+        sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
+        if name == "validate":
+            continue
+        sub.add_argument(
+            "-o",
+            "--out",
+            metavar="DIR",
+            help=f"output folder (default: {DEFAULT_OUT} next to the manifest); "
+            "with several manifests, each goes to DIR/<name>/",
+        )
+        sub.add_argument(
+            "--target",
+            action="append",
+            default=[],
+            dest="targets",
+            choices=[*TARGETS, "all"],
+            metavar="T",
+            help=f"{', '.join(TARGETS)} or all (repeatable; default: docker and bundle)",
+        )
+    command("schema", _schema, "print the manifest JSON Schema")
+    return parser
+
+
+def _analyse_all(args: argparse.Namespace) -> list[tuple[str, Analysed]]:
+    """Every manifest through the front end; all problems reported before any exit."""
+    from bottlec.pipeline import analyse, options_from
+
+    options, warnings = options_from(os.environ)
+    _print_diagnostics(warnings, {})
+    results: list[tuple[str, Analysed]] = []
+    errors: list[BottlecError] = []
+    for path in args.manifests:
+        try:
+            analysed = analyse(path, options, strict=args.strict)
+        except BottlecError as e:
+            errors.append(e)
+            continue
+        _print_diagnostics(analysed.lowered.warnings, {path: analysed.document.lines})
+        results.append((path, analysed))
+    for error in errors:
+        _report(error)
+    if errors:
+        raise _ReportedError(max(e.exit_code for e in errors))
+    return results
+
+
+class _ReportedError(BottlecError):
+    """Problems already reported; only the exit code is left."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__("")
+        self.exit_code = code
+
+
+def _compiled(args: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
+    """(output folder, files) for each manifest, computed in memory."""
+    from bottlec.pipeline import emit, resolve_targets, source_dir
+
+    analysed = _analyse_all(args)
+    targets = resolve_targets(args.targets)
+    several = len(args.manifests) > 1
+    out: list[tuple[str, dict[str, str]]] = []
+    seen: dict[str, str] = {}
+    for path, result in analysed:
+        graph, folder = result.graph, result.document.folder
+        base = args.out or os.path.join(os.path.dirname(path), DEFAULT_OUT)
+        out_dir = os.path.join(base, graph.name) if several else base
+        key = os.path.normcase(os.path.abspath(out_dir))
+        if key in seen:
+            raise UsageError(
+                f"{path}: bottle {graph.name!r} would share {out_dir} with {seen[key]}"
+            )
+        seen[key] = path
+        out.append((out_dir, emit(graph, targets, source_dir(folder, out_dir))))
+    return out
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from bottlec.output import write
+
+    compiled = _compiled(args)
+    for out_dir, files in compiled:
+        write(out_dir, files)
+        for rel in files:
+            print(os.path.join(out_dir, *rel.split("/")))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bottlec.output import drift
+
+    code = 0
+    for out_dir, files in _compiled(args):
+        found = drift(out_dir, files)
+        if found:
+            sys.stdout.write(found.diff)
+            counts = [
+                f"{len(v)} {k}"
+                for k, v in (
+                    ("stale", found.stale),
+                    ("missing", found.missing),
+                    ("extra", found.extra),
+                )
+                if v
+            ]
+            print(
+                f"bottlec: {out_dir}: {', '.join(counts)}; run `bottlec compile` to update",
+                file=sys.stderr,
+            )
+            code = 1
+    return code
+
+
+def _validate(args: argparse.Namespace) -> int:
+    _analyse_all(args)
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from bottlec.validate import schema_text
+
+    sys.stdout.write(schema_text())
+    return 0
+
+
+def _report(error: BottlecError) -> None:
+    if isinstance(error, ManifestError):
+        files = {d.span.file for d in error.diagnostics if d.span}
+        _print_diagnostics(error.diagnostics, {f: _source_lines(f) for f in files})
+    elif not isinstance(error, _ReportedError):
+        print(f"bottlec: error: {error}", file=sys.stderr)
+
+
+def _print_diagnostics(
+    diagnostics: Sequence[Diagnostic], sources: dict[str, Sequence[str]]
+) -> None:
+    if diagnostics:
+        print(render_all(diagnostics, sources), file=sys.stderr)
+
+
+def _source_lines(path: str) -> list[str]:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace").removeprefix("\ufeff").splitlines()
+    except OSError:
+        return []

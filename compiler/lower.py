@@ -1,0 +1,491 @@
+"""Phase 4, lower: `model.Manifest` -> `ir.Graph`, checking every semantic rule of manifest v1.
+
+Rules that need more than one value (a route's host against the allowlist, a
+git upstream against it, mount paths against the host's system folders) live
+here, so every target benefits. Problems are collected, not raised one by one;
+warnings travel beside the graph.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import posixpath
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+import attrs
+
+from bottlec import contract, ir, model, units
+from bottlec.diagnostics import Diagnostic, ManifestError, Severity
+from bottlec.model import Origin
+
+MUTABLE_TAGS = frozenset({"latest", "dev", "main", "master", "edge", "nightly", "stable"})
+
+#: Host folders no bottle may mount: the host's system and its control sockets.
+SYSTEM_DIRS = (
+    "/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/var/run", "/run", "/root",
+    "/bin", "/sbin", "/lib", "/lib64", "/var/lib/docker", "/var/lib/containerd",
+)  # fmt: skip
+_SOCKETS = frozenset({"docker.sock", "containerd.sock", "podman.sock", "crio.sock"})
+_CREDENTIAL_DIRS = frozenset({".ssh", ".docker", ".aws", ".kube", ".gnupg"})
+#: Agent paths the compiler itself mounts.
+_RESERVED_TARGETS = frozenset({contract.AGENT_CA_DIR, "/tmp"})  # noqa: S108 - the agent's tmpfs
+_BAD_TARGET_ROOTS = ("/proc", "/sys", "/dev")
+#: Variables a sidecar secret may not override: the init's own and the runtime's.
+_SIDECAR_ENV_OWNED = frozenset(
+    {"PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}
+    | set(contract.PROXY_VARS)
+    | set(contract.NO_PROXY_VARS)
+)
+
+# Literal values that would hand a credential to every reader of the artifact.
+_CREDENTIAL_KEY = re.compile(
+    r"PASSWORD|PASSPHRASE|TOKEN(?!S)|SECRET|API_?KEY|PRIVATE_KEY|ACCESS_KEY|ENCRYPTION_KEY"
+    r"|CREDENTIAL|(_PASS|_PWD|PASSWD|_SALT|_DSN)$"
+)
+_FLAG_VALUES = frozenset({"", "yes", "no", "true", "false", "0", "1", "on", "off"})
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]+@")
+
+
+@attrs.frozen
+class Options:
+    """Inputs that are not in the manifest: the compile-time sidecars image default."""
+
+    sidecar_image: str
+    sidecar_image_origin: str = "default"
+
+
+@attrs.frozen
+class Lowered:
+    """A graph and the warnings found on the way."""
+
+    graph: ir.Graph
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def lower(manifest: model.Manifest, source: ir.Source, folder: str, options: Options) -> Lowered:
+    """Check `manifest` and build its graph; `folder` resolves relative mount sources."""
+    return _Lowering(manifest, folder, options).run(source)
+
+
+class _Lowering:
+    def __init__(self, manifest: model.Manifest, folder: str, options: Options) -> None:
+        self.m = manifest
+        self.folder = folder
+        self.options = options
+        self.diagnostics: list[Diagnostic] = []
+
+    def fail(
+        self,
+        message: str,
+        origin: Origin | None,
+        *sub: str | int,
+        hint: str | None = None,
+        key: bool = False,
+        severity: Severity = Severity.ERROR,
+        show_source: bool = True,
+    ) -> None:
+        """Record a problem at `origin` (or the part of it `sub` names)."""
+        at = origin or self.m.origin
+        where = at.span(*sub, key=key) if at else None
+        self.diagnostics.append(Diagnostic(message, where, hint, severity, show_source))
+
+    def warn(
+        self, message: str, origin: Origin | None, *sub: str | int, hint: str | None = None
+    ) -> None:
+        self.fail(message, origin, *sub, hint=hint, severity=Severity.WARNING)
+
+    def run(self, source: ir.Source) -> Lowered:
+        egress = self.egress()
+        git = self.git(egress)
+        graph = ir.Graph(
+            name=self.m.name,
+            source=source,
+            agent=self.agent(egress),
+            sidecars=self.sidecars(git),
+            egress=egress,
+            git=git,
+            supervise=self.supervise(),
+            networks=(
+                ir.Network("internal", internal=True, members=("agent", "sidecars")),
+                ir.Network("egress", internal=False, members=("sidecars",)),
+            ),
+            backends=self.backends(),
+        )
+        errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
+        if errors:
+            raise ManifestError(self.diagnostics)
+        warnings = tuple(sorted(self.diagnostics, key=Diagnostic.sort_key))
+        return Lowered(graph, warnings)
+
+    # -- agent ---------------------------------------------------------------------------------
+
+    def agent(self, egress: ir.EgressPolicy) -> ir.Agent:
+        a = self.m.agent
+        self.image(a.image, a.origin, "image")
+        self.user(a.user, a.origin)
+        self.env(a)
+        self.command(a)
+        for i, name in enumerate(a.secrets):
+            if name in contract.RESERVED_AGENT_ENV:
+                self.fail(
+                    f"secret {name!r} would replace a variable bottlec sets",
+                    a.origin,
+                    "secrets",
+                    i,
+                    hint=_reserved_hint(),
+                )
+        memory = units.size_bytes(a.resources.memory)
+        if memory < 64 * units.MIB:
+            self.fail("expected at least 64MiB of memory", a.resources.origin, "memory")
+        return ir.Agent(
+            image=ir.Image(a.image),
+            command=a.command,
+            workdir=posixpath.normpath(a.workdir),
+            user=a.user,
+            env=tuple(sorted((e.name, e.value) for e in a.env)),
+            secrets=tuple(sorted(a.secrets)),
+            mounts=self.mounts(a.mounts),
+            cpus=a.resources.cpus,
+            memory_bytes=memory,
+        )
+
+    def user(self, user: str, origin: Origin | None) -> None:
+        if user.partition(":")[0] in ("0", "root"):
+            self.fail(
+                "the agent may not run as root",
+                origin,
+                "user",
+                hint='use an unprivileged uid such as "1000:1000"',
+            )
+
+    def env(self, a: model.Agent) -> None:
+        for e in a.env:
+            if e.name in contract.RESERVED_AGENT_ENV:
+                self.fail(
+                    f"{e.name!r} is set by bottlec", e.origin, key=True, hint=_reserved_hint()
+                )
+            elif e.name in a.secrets:
+                self.fail(
+                    f"{e.name!r} is also listed in agent.secrets",
+                    e.origin,
+                    key=True,
+                    hint="keep it in one place: secrets for credentials, env for the rest",
+                )
+            elif _credential_shaped(e.name, e.value):
+                self.fail(
+                    f"{e.name!r} looks like a credential, and its literal value would be "
+                    "written into the artifacts",
+                    e.origin,
+                    key=True,
+                    show_source=False,
+                    hint=f"list {e.name} in agent.secrets and set it on the host instead",
+                )
+
+    def command(self, a: model.Agent) -> None:
+        for i, arg in enumerate(a.command or ()):
+            if _URL_PASSWORD.search(arg):
+                self.fail(
+                    "this argument holds a password inside a URL",
+                    a.origin,
+                    "command",
+                    i,
+                    show_source=False,
+                    hint="pass the credential through agent.secrets",
+                )
+
+    def mounts(self, mounts: Iterable[model.Mount]) -> tuple[ir.Mount, ...]:
+        out: list[ir.Mount] = []
+        seen: set[str] = set()
+        for m in mounts:
+            source, target = _normal(m.source), posixpath.normpath(m.target)
+            self.mount_source(source, m.origin)
+            self.mount_target(target, seen, m.origin)
+            seen.add(target)
+            out.append(ir.Mount(source, target, m.read_only))
+        return tuple(out)
+
+    def mount_source(self, source: str, origin: Origin | None) -> None:
+        if source.startswith("~"):
+            self.fail(
+                "'~' is not expanded the same way by every backend",
+                origin,
+                "source",
+                hint="write the path relative to the manifest's folder, or absolute",
+            )
+            return
+        host = posixpath.normpath(posixpath.join(self.folder.replace(os.sep, "/"), source))
+        problem = _sensitive(host)
+        if problem:
+            self.fail(
+                f"mounting {problem} would expose the host to the agent",
+                origin,
+                "source",
+                hint="mount a project folder instead",
+            )
+
+    def mount_target(self, target: str, seen: set[str], origin: Origin | None) -> None:
+        if target in seen:
+            self.fail(f"{target!r} is already a mount target", origin, "target")
+        elif target == "/" or target in _RESERVED_TARGETS:
+            self.fail(f"{target!r} cannot be a mount target: bottlec mounts it", origin, "target")
+        elif any(target == r or target.startswith(r + "/") for r in _BAD_TARGET_ROOTS):
+            self.fail(f"{target!r} is a kernel file system inside the container", origin, "target")
+
+    # -- egress --------------------------------------------------------------------------------
+
+    def egress(self) -> ir.EgressPolicy:
+        e = self.m.egress
+        allow: list[ir.HostPattern] = []
+        for i, text in enumerate(e.allow):
+            pattern = ir.HostPattern(text.lower(), e.origin.span("allow", i) if e.origin else None)
+            if self.host_pattern(pattern, allow, e.origin, i):
+                allow.append(pattern)
+        routes = self.routes(e.routes, allow)
+        return ir.EgressPolicy(tuple(allow), routes, e.dlp)
+
+    def host_pattern(
+        self, p: ir.HostPattern, seen: list[ir.HostPattern], origin: Origin | None, i: int
+    ) -> bool:
+        host = p.text.removeprefix("*.")
+        if _is_ip(host):
+            self.fail(
+                f"{p.text!r} is an IP address; pipelock allows host names only",
+                origin,
+                "allow",
+                i,
+                hint="name the host the agent connects to",
+            )
+            return False
+        if p.wildcard and "." not in host:
+            self.warn(
+                f"{p.text!r} allows every host under the top-level domain {host!r}",
+                origin,
+                "allow",
+                i,
+                hint="name the site's own domain, e.g. '*.example.com'",
+            )
+        if p in seen:
+            self.warn(f"{p.text!r} is listed twice", origin, "allow", i, hint="remove one")
+            return False
+        return True
+
+    def routes(
+        self, routes: Iterable[model.Route], allow: list[ir.HostPattern]
+    ) -> tuple[ir.Route, ...]:
+        out: list[ir.Route] = []
+        for r in routes:
+            host = r.host.lower()
+            if not any(p.matches(host) for p in allow):
+                self.fail(
+                    f"{host!r} is not matched by any egress.allow entry",
+                    r.origin,
+                    "host",
+                    hint=f"add {host!r} (or {_wildcard(host)!r}) to egress.allow",
+                )
+            if any(o.host == host for o in out):
+                self.fail(
+                    f"{host!r} already has a route",
+                    r.origin,
+                    "host",
+                    hint="merge the headers into one route",
+                )
+            for h in r.headers:
+                self.sidecar_secret(h.secret, h.origin, "secret")
+                if h.secret in self.m.agent.secrets:
+                    self.warn(
+                        f"the agent also receives {h.secret!r}, so it is not hidden from it",
+                        h.origin,
+                        "secret",
+                        hint=f"remove {h.secret} from agent.secrets",
+                    )
+            headers = tuple(
+                sorted(
+                    (ir.Header(h.name, h.secret, h.format) for h in r.headers),
+                    key=lambda h: h.name.lower(),
+                )
+            )
+            out.append(ir.Route(host, headers))
+        return tuple(sorted(out, key=lambda r: r.host))
+
+    def sidecar_secret(self, name: str, origin: Origin | None, *sub: str) -> None:
+        if name.startswith(contract.ENV_PREFIX) or name in _SIDECAR_ENV_OWNED:
+            self.fail(
+                f"{name!r} would override a variable the sidecars use",
+                origin,
+                *sub,
+                hint=f"rename the host variable; names starting {contract.ENV_PREFIX} "
+                "and the proxy and runtime variables are reserved",
+            )
+
+    # -- git, supervise, sidecars --------------------------------------------------------------
+
+    def git(self, egress: ir.EgressPolicy) -> ir.GitGate | None:
+        g = self.m.git
+        repos: list[ir.GitRepo] = []
+        for r in g.repos:
+            if any(o.name == r.name for o in repos):
+                self.fail(f"repository name {r.name!r} is used twice", r.origin, "name")
+            host = self.upstream_host(r)
+            if host and g.scan:
+                self.gate_bypass(host, r, egress)
+            if r.credential:
+                self.sidecar_secret(r.credential, r.origin, "credential")
+            repos.append(ir.GitRepo(r.name, r.upstream, r.push, r.credential))
+        return ir.GitGate(g.scan, tuple(repos)) if repos else None
+
+    def upstream_host(self, r: model.Repo) -> str | None:
+        url = r.upstream
+        if "://" not in url:
+            return url.partition("@")[2].partition(":")[0].lower()
+        parts = urlsplit(url)
+        if parts.scheme == "https" and (parts.username or parts.password):
+            self.fail(
+                "the upstream URL holds credentials, which would be written into the artifacts",
+                r.origin,
+                "upstream",
+                show_source=False,
+                hint="remove them from the URL and name the host variable in `credential`",
+            )
+        try:
+            return (parts.hostname or "").lower() or None
+        except ValueError:
+            self.fail("the upstream URL has no valid host", r.origin, "upstream")
+            return None
+
+    def gate_bypass(self, host: str, r: model.Repo, egress: ir.EgressPolicy) -> None:
+        for p in egress.allow:
+            if p.matches(host):
+                self.diagnostics.append(
+                    Diagnostic(
+                        f"{p.text!r} lets the agent reach {host!r}, the upstream of repository "
+                        f"{r.name!r}, around the git gate's secret scan",
+                        p.origin or (r.origin.span("upstream") if r.origin else None),
+                        hint=f"remove {p.text!r} from egress.allow: the agent pushes through "
+                        "the gate (GIT_GATE_URL), which forwards clean pushes upstream",
+                    )
+                )
+
+    def supervise(self) -> ir.Supervise | None:
+        s = self.m.supervise
+        if not s.enabled:
+            return None
+        timeout = self.duration(s.timeout, s.origin, "timeout", 1, 24 * 3600)
+        return ir.Supervise(timeout)
+
+    def sidecars(self, git: ir.GitGate | None) -> ir.Sidecars:
+        s = self.m.sidecars
+        image = s.image or self.options.sidecar_image
+        if s.image:
+            self.image(s.image, s.origin, "image")
+        grace = self.duration(s.grace_period, s.origin, "grace_period", 1, 3600)
+        wanted = {contract.EGRESS, contract.PIPELOCK}
+        wanted |= {contract.GIT_GATE} if git else set()
+        wanted |= {contract.SUPERVISE} if self.m.supervise.enabled else set()
+        daemons = tuple(
+            ir.Daemon(
+                d.name,
+                d.port,
+                d.agent_facing,
+                upstream=contract.EGRESS.name if d is contract.PIPELOCK else None,
+            )
+            for d in contract.DAEMONS
+            if d in wanted
+        )
+        secrets = {h.secret for r in self.m.egress.routes for h in r.headers}
+        secrets |= {r.credential for r in self.m.git.repos if r.credential}
+        return ir.Sidecars(ir.Image(image), grace, daemons, tuple(sorted(secrets)))
+
+    def duration(self, text: str, origin: Origin | None, key: str, low: int, high: int) -> int:
+        value = units.seconds(text)
+        if not low <= value <= high:
+            self.fail(
+                f"expected between {units.duration_text(low)} and "
+                f"{units.duration_text(high)}, found {text!r}",
+                origin,
+                key,
+            )
+        return value
+
+    def image(self, ref: str, origin: Origin | None, key: str) -> None:
+        """Warn about an image that can change under one name (compose-lint CL-0019, CL-0004)."""
+        image = ir.Image(ref)
+        if image.digest:
+            return
+        if image.tag is None or image.tag in MUTABLE_TAGS:
+            what = f"the mutable tag {image.tag!r}" if image.tag else "no tag"
+            self.warn(
+                f"image {ref!r} has {what}: each pull may bring different code",
+                origin,
+                key,
+                hint="pin a release tag and its digest: name:tag@sha256:<digest>",
+            )
+        else:
+            self.warn(
+                f"image {ref!r} is not pinned by digest",
+                origin,
+                key,
+                hint=f"append its digest: {ref}@sha256:<digest>",
+            )
+
+    def backends(self) -> ir.Backends:
+        b = self.m.backends
+        address = b.smolmachines.sidecar_address
+        ip = ipaddress.IPv4Address(address)
+        last = int(ip) & 0xFF
+        if not ip.is_private or ip.is_loopback or ip.is_link_local or last in (0, 1, 255):
+            self.fail(
+                f"{address!r} cannot be the sidecars' address",
+                b.smolmachines.origin,
+                "sidecar_address",
+                hint="use a private address that is not the first, "
+                "second or last of its /24, such as 172.30.0.2",
+            )
+        return ir.Backends(address, b.kubernetes.namespace)
+
+
+def _reserved_hint() -> str:
+    return "bottlec sets the proxy, CA, GIT_GATE_URL and MCP_SUPERVISE_URL variables itself"
+
+
+def _wildcard(host: str) -> str:
+    parts = host.split(".")
+    return "*." + ".".join(parts[1:]) if len(parts) > 2 else "*." + host
+
+
+def _is_ip(host: str) -> bool:
+    return all(part.isdigit() for part in host.split("."))
+
+
+def _normal(path: str) -> str:
+    """Normalise a mount source, keeping it relative when it was (`./src/` -> `src`)."""
+    return posixpath.normpath(path)
+
+
+def _sensitive(host: str) -> str | None:
+    """What a host path would expose, or None when it is an ordinary folder."""
+    if host == "/":
+        return "the host's root folder"
+    if posixpath.basename(host) in _SOCKETS:
+        return "a container engine's control socket"
+    for d in SYSTEM_DIRS:
+        if host == d or host.startswith(d + "/"):
+            return f"the system folder {d}"
+    parts = host.split("/")
+    if host == "/home" or (len(parts) == 3 and parts[1] == "home"):
+        return "a whole home folder"
+    found = _CREDENTIAL_DIRS.intersection(parts)
+    if found:
+        return f"the credential folder {min(found)}"
+    return None
+
+
+def _credential_shaped(name: str, value: str) -> bool:
+    if _URL_PASSWORD.search(value):
+        return True
+    upper = name.upper()
+    if upper.endswith("_FILE") or value.strip().lower() in _FLAG_VALUES:
+        return False
+    return bool(_CREDENTIAL_KEY.search(upper))

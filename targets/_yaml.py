@@ -1,0 +1,89 @@
+"""The YAML writer every YAML target uses: block style, two-space indent, deterministic bytes.
+
+Artifacts hold only mappings, lists, strings, numbers, booleans and null, so a
+small writer beats a general one here: it is fast, has no global state, and
+quotes every string a YAML 1.1 or 1.2 reader could take for something else
+(`yes`, `on`, `1:20`, `0x1F`, `2024-01-01`, `null`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:+=-]*$")
+# Plain text that a YAML 1.1 or 1.2 reader resolves to a number, date or special float.
+_NOT_TEXT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"  # 12, 1.5, 1e3
+    r"|0[xXoObB].*|[0-9][0-9_:.]*"  # 0x1F, 0o17, 1:20 (sexagesimal), 1.2.3
+    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*"  # 2024-01-01
+    r"|\.(?:inf|Inf|INF|nan|NaN|NAN))$"
+)
+_KEYWORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"})
+_FLOW_WIDTH = 80
+
+
+def dump(data: Mapping[str, Any], header: str = "") -> str:
+    """`data` as a YAML document, after `header` (comment lines, already prefixed `# `)."""
+    return header + "".join(line + "\n" for line in _block(data, 0))
+
+
+def scalar(value: Any) -> str:
+    """One scalar as YAML: plain where unambiguous, else a JSON-style double-quoted string."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value)
+    if (
+        _PLAIN.match(text)
+        and not _NOT_TEXT.match(text)
+        and not text.endswith(":")
+        and text.lower() not in _KEYWORDS
+        and not (text[0].isdigit() and ":" in text)
+    ):
+        return text
+    return json.dumps(text)
+
+
+def _inline(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{}"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "[" + ", ".join(scalar(v) for v in value) + "]"
+    return scalar(value)
+
+
+def _is_block(value: Any, indent: int) -> bool:
+    if isinstance(value, Mapping):
+        return bool(value)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if any(isinstance(v, (Mapping, list, tuple)) for v in value):
+            return True
+        return len(_inline(value)) + 2 * indent > _FLOW_WIDTH
+    return False
+
+
+def _block(value: Mapping[str, Any] | Sequence[Any], indent: int) -> Iterator[str]:
+    pad = "  " * indent
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if _is_block(item, indent):
+                yield f"{pad}{scalar(key)}:"
+                yield from _block(item, indent + 1)
+            else:
+                yield f"{pad}{scalar(key)}: {_inline(item)}"
+        return
+    for item in value:
+        if _is_block(item, indent + 1):
+            lines = list(_block(item, indent + 1))
+            yield f"{pad}- {lines[0].lstrip()}"
+            yield from lines[1:]
+        else:
+            yield f"{pad}- {_inline(item)}"
