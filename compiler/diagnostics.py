@@ -14,6 +14,8 @@ import attrs
 #: At most this many diagnostics are printed; the rest are counted.
 MAX_SHOWN = 20
 _SHOW_LIMIT = 60
+#: Longest stretch of a source line shown under a diagnostic.
+_WINDOW = 100
 
 
 class Severity(enum.Enum):
@@ -89,6 +91,17 @@ def _printable(text: str) -> str:
     return "".join(c if c == "\t" or c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
+def _excerpt(line: str, col: int) -> str:
+    """The source line and a caret under `col`; a long line is cut to a window around it."""
+    start = max(0, min(col - 1 - _WINDOW // 2, len(line) - _WINDOW))
+    before, shown = line[:start], line[start : start + _WINDOW]
+    prefix = "..." if before else ""
+    suffix = "..." if start + _WINDOW < len(line) else ""
+    head = _printable(prefix + line[start : col - 1]) if col - 1 >= start else prefix
+    lead = "".join(c if c == "\t" else " " for c in head)
+    return f"    {_printable(prefix + shown + suffix)}\n    {lead}^"
+
+
 def render(diag: Diagnostic, lines: Sequence[str] = ()) -> str:
     """Render one diagnostic as `file:line:col: error: ...`, source line, caret, hint."""
     parts = []
@@ -96,9 +109,7 @@ def render(diag: Diagnostic, lines: Sequence[str] = ()) -> str:
     subject = f"{diag.span.path}: " if diag.span and diag.span.path else ""
     parts.append(f"{where}{diag.severity.value}: {subject}{_printable(diag.message)}")
     if diag.span and diag.show_source and 0 < diag.span.line <= len(lines):
-        source = _printable(lines[diag.span.line - 1].rstrip("\r\n"))
-        lead = "".join(c if c == "\t" else " " for c in source[: diag.span.col - 1])
-        parts.append(f"    {source}\n    {lead}^")
+        parts.append(_excerpt(lines[diag.span.line - 1].rstrip("\r\n"), diag.span.col))
     if diag.hint:
         parts.append(f"hint: {_printable(diag.hint)}")
     return "\n".join(parts)

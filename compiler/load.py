@@ -140,13 +140,18 @@ def _compose(path: str, text: str) -> Node:
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         message = e.problem or e.context or "malformed YAML"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        opened = e.context_mark if e.problem_mark and e.context_mark else None
+        hint = f"{e.context} on line {opened.line + 1}" if opened and e.context else None
         if "expected a single document" in str(e.context):
             message = "a manifest holds one YAML document, found another one here"
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _error(path, line, col, f"malformed YAML: {message}") from None
+            hint = "write one manifest per bottle; `bottlec compile` takes several files"
+        raise _error(path, line, col, f"malformed YAML: {message}", hint) from None
     except ReaderError as e:
         line, col = _line_col(text, e.position)
-        raise _error(path, line, col, f"character {e.character!r} is not allowed in YAML") from None
+        code = e.character if isinstance(e.character, int) else ord(e.character)
+        message = f"the character U+{code:04X} is not allowed in YAML"
+        raise _error(path, line, col, message, "remove it, or write it as an escape") from None
     except YAMLError as e:
         raise _error(path, 1, 1, f"malformed YAML: {e}") from None
     except RecursionError:
