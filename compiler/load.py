@@ -257,7 +257,10 @@ class _Builder:
                 raise self._fail(
                     key_node, f"duplicate key {key!r}", f"{key!r} is already set on line {first[0]}"
                 )
-            self.positions[sub] = Position(_mark(value_node), _mark(key_node))
+            # An empty value (`env:`) has no text of its own: point at its key.
+            empty = isinstance(value_node, ScalarNode) and value_node.value == ""
+            where = _mark(key_node) if empty else _mark(value_node)
+            self.positions[sub] = Position(where, _mark(key_node))
             out[key] = self._value(value_node, sub)
         return out
 

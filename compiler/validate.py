@@ -155,6 +155,14 @@ def _message(kind: str, value: Any, sub: dict[str, Any], instance: Any) -> str:
 def _hint(kind: str, sub: dict[str, Any], instance: Any) -> str | None:
     if kind == "type" and sub.get("type") == "string" and isinstance(instance, (bool, int, float)):
         return "YAML read this as a number or boolean: put the value in quotes"
+    if (
+        kind == "type"
+        and sub.get("type") in ("number", "integer", "boolean")
+        and isinstance(instance, str)
+    ):
+        return "remove the quotes around the value"
+    if kind == "type" and sub.get("type") == "array" and isinstance(instance, str):
+        return f"write a list: [{', '.join(instance.split())}]"
     if kind == "type" and instance is None:
         return "give the key a value, or remove it"
     if kind == "pattern" and sub.get("x-suggest") == "host" and isinstance(instance, str):

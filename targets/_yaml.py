@@ -8,7 +8,6 @@ quotes every string a YAML 1.1 or 1.2 reader could take for something else
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -23,6 +22,7 @@ _NOT_TEXT = re.compile(
 )
 _KEYWORDS = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "null", "~"})
 _FLOW_WIDTH = 80
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def dump(data: Mapping[str, Any], header: str = "") -> str:
@@ -49,7 +49,21 @@ def scalar(value: Any) -> str:
         and not (text[0].isdigit() and ":" in text)
     ):
         return text
-    return json.dumps(text)
+    return _quoted(text)
+
+
+def _quoted(text: str) -> str:
+    """A double-quoted scalar; anything not printable (controls, bidi overrides) is escaped so
+    a reviewer sees exactly what the artifact holds."""
+    out = []
+    for c in text:
+        if c in _ESCAPES:
+            out.append(_ESCAPES[c])
+        elif c.isprintable():
+            out.append(c)
+        else:
+            out.append(f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}")
+    return '"' + "".join(out) + '"'
 
 
 def _inline(value: Any) -> str:
