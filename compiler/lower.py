@@ -143,7 +143,7 @@ class _Lowering:
         return ir.Agent(
             image=ir.Image(a.image),
             command=a.command,
-            workdir=posixpath.normpath(a.workdir),
+            workdir=_normal(a.workdir),
             user=a.user,
             env=tuple(sorted((e.name, e.value) for e in a.env)),
             secrets=tuple(sorted(a.secrets)),
@@ -200,7 +200,7 @@ class _Lowering:
         out: list[ir.Mount] = []
         seen: set[str] = set()
         for m in mounts:
-            source, target = _normal(m.source), posixpath.normpath(m.target)
+            source, target = _normal(m.source), _normal(m.target)
             self.mount_source(source, m.origin)
             self.mount_target(target, seen, m.origin)
             seen.add(target)
@@ -216,7 +216,7 @@ class _Lowering:
                 hint="write the path relative to the manifest's folder, or absolute",
             )
             return
-        host = posixpath.normpath(posixpath.join(self.folder.replace(os.sep, "/"), source))
+        host = _normal(posixpath.join(self.folder.replace(os.sep, "/"), source))
         problem = _sensitive(host)
         if problem:
             self.fail(
@@ -460,8 +460,9 @@ def _is_ip(host: str) -> bool:
 
 
 def _normal(path: str) -> str:
-    """Normalise a mount source, keeping it relative when it was (`./src/` -> `src`)."""
-    return posixpath.normpath(path)
+    """Normalise a path, keeping it relative when it was (`./src/` -> `src`, `//usr` -> `/usr`)."""
+    normal = posixpath.normpath(path)
+    return "/" + normal.lstrip("/") if normal.startswith("/") else normal
 
 
 def _sensitive(host: str) -> str | None:

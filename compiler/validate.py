@@ -46,7 +46,10 @@ def validate(doc: Document) -> None:
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema())
-    diagnostics = [d for e in validator.iter_errors(doc.data) for d in _explain(e, doc)]
+    # jsonschema reports `required` once per missing key, each naming them all: dedupe.
+    diagnostics = list(
+        dict.fromkeys(d for e in validator.iter_errors(doc.data) for d in _explain(e, doc))
+    )
     if diagnostics:
         raise ManifestError(diagnostics)
 

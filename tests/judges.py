@@ -18,9 +18,9 @@ def compose_binary() -> Path:
 def compose_config(compose_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`docker-compose config` with an empty environment, from the file's own folder."""
     return subprocess.run(
-        ["env", "-i", str(compose_binary()), "-f", compose_file.name,
-         "--project-directory", ".", "config", *args],
-        cwd=compose_file.parent, capture_output=True, text=True, timeout=60, check=False,
+        [str(compose_binary()), "-f", compose_file.name, "--project-directory", ".", "config",
+         *args],
+        cwd=compose_file.parent, env={}, capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
 
 
