@@ -82,7 +82,7 @@ def options_from(environ: Mapping[str, str]) -> tuple[Options, list[Diagnostic]]
     image = environ.get(SIDECAR_IMAGE_VAR, "").strip()
     if not image:
         return Options(f"claude-bottle-sidecars:{__version__}"), []
-    if not re.match(schema()["$defs"]["image"]["pattern"], image):
+    if not re.fullmatch(schema()["$defs"]["image"]["pattern"], image):
         raise UsageError(f"{SIDECAR_IMAGE_VAR}: {image!r} is not an image reference")
     warnings = []
     if "@sha256:" not in image:

@@ -43,15 +43,29 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: Document) -> None:
     """Raise `ManifestError` with every way `doc` departs from the schema."""
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema())
+    validator = _validator_class()(schema())
     # jsonschema reports `required` once per missing key, each naming them all: dedupe.
     diagnostics = list(
         dict.fromkeys(d for e in validator.iter_errors(doc.data) for d in _explain(e, doc))
     )
     if diagnostics:
         raise ManifestError(diagnostics)
+
+
+@functools.cache
+def _validator_class() -> Any:
+    """Draft 2020-12, with `pattern` read as ECMA-262 reads it: `$` ends the text. (Python's `$`
+    also matches before a final newline, which would let `name: "web\\n"` through.)"""
+    from jsonschema import Draft202012Validator, ValidationError, validators
+
+    def pattern(validator: Any, regex: str, instance: Any, schema: Any) -> Any:
+        if not validator.is_type(instance, "string"):
+            return
+        match = re.search(regex, instance)
+        if match is None or (regex.endswith("$") and match.end() != len(instance)):
+            yield ValidationError(f"{instance!r} does not match {regex!r}")
+
+    return validators.extend(Draft202012Validator, {"pattern": pattern})
 
 
 def _kind(value: object) -> str:

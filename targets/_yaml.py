@@ -39,11 +39,15 @@ def scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
+        if value.is_integer():
+            return str(int(value))
+        # YAML 1.1 readers want a dot before an exponent: 1e-05 -> 1.0e-05.
+        text = repr(value)
+        return text.replace("e", ".0e") if "e" in text and "." not in text else text
     text = str(value)
     if (
-        _PLAIN.match(text)
-        and not _NOT_TEXT.match(text)
+        _PLAIN.fullmatch(text)
+        and not _NOT_TEXT.fullmatch(text)
         and not text.endswith(":")
         and text.lower() not in _KEYWORDS
         and not (text[0].isdigit() and ":" in text)

@@ -110,3 +110,8 @@ def test_every_pattern_has_an_english_message() -> None:
     patterns = walk(schema())
     assert patterns
     assert all("patternErrorMessage" in p for p in patterns)
+
+
+def test_a_trailing_newline_does_not_satisfy_a_pattern(manifest: Callable[..., Path]) -> None:
+    [error] = problems(manifest(HEAD.replace("name: demo", 'name: "demo\\n"')))
+    assert error.startswith("bottle.yaml:2:7: error: name: expected 2 to 40 characters")
