@@ -255,3 +255,30 @@ sidecars: {grace_period: 5s}
     assert g.supervise == ir.Supervise(3600)
     assert [n.name for n in g.networks if "agent" in n.members] == ["internal"]
     assert all(n.internal for n in g.networks if "agent" in n.members)
+
+
+@pytest.mark.parametrize(
+    ("command", "index"),
+    [
+        ("[db, --password, hunter2]", 1),
+        ("[db, --admin-password=hunter2]", 1),
+        ("[env, PGPASSWORD=hunter2, psql]", 1),
+        ("[redis-server, --requirepass, hunter2]", 1),
+        ("[curl, 'https://u:hunter2@example.com']", 1),
+    ],
+)
+def test_credentials_in_the_command_line(
+    manifest: Callable[..., Path], command: str, index: int
+) -> None:
+    [error] = errors_of(manifest(HEAD + f"  command: {command}\n"))
+    assert error.startswith(f"bottle.yaml:5:") and f"agent.command[{index}]: " in error
+    assert "hunter2" not in error
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["[db, --password-file, /run/pw]", "[db, --password, $DB_PASSWORD]", "[claude, --verbose]",
+     "[node, --max-old-space-size=4096]", "[sh, -c, 'A=1 b']", "[db, --token-ttl, 30m]"],
+)  # fmt: skip
+def test_ordinary_command_lines_pass(manifest: Callable[..., Path], command: str) -> None:
+    assert graph_of(manifest(HEAD + f"  command: {command}\n")).agent.command

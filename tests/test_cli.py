@@ -1,0 +1,259 @@
+"""The `bottlec` command line: commands, exit codes, streams, and what reaches the disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bottlec import __version__
+from tests.conftest import Run
+
+GOOD = """\
+version: 1
+name: demo
+agent:
+  image: ghcr.io/acme/agent:1.0@sha256:{sha}
+  mounts: [{{source: ./src, target: /workspace}}]
+egress:
+  allow: [api.anthropic.com]
+git:
+  repos: [{{name: app, upstream: "git@github.com:acme/app.git"}}]
+""".format(sha="a" * 64)
+BAD = "version: 1\nname: bad\nagent:\n  imgae: x\n"
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
+def test_version_and_schema(bottlec: Callable[..., Run]) -> None:
+    assert bottlec("--version") == Run(0, f"bottlec {__version__}\n", "")
+    run = bottlec("schema")
+    assert run.code == 0
+    assert json.loads(run.out)["title"].startswith("bottlec manifest v1")
+
+
+def test_compile_writes_artifacts_state_and_lists_paths(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD)
+    run = bottlec("compile", "bottle.yaml")
+    assert (run.code, run.err) == (0, "")
+    assert run.out.splitlines() == [
+        "bottle.out/compose.yaml", "bottle.out/sidecars.env", "bottle.out/sidecars/git-gate.yaml",
+        "bottle.out/sidecars/pipelock.yaml", "bottle.out/sidecars/routes.yaml",
+        "bottle.out/sidecars/supervise.yaml",
+    ]  # fmt: skip
+    state = Path("bottle.out/state")
+    assert sorted(p.name for p in state.iterdir()) == [".gitignore", "ca", "ca-public", "git",
+                                                       "queue"]  # fmt: skip
+    assert (state / ".gitignore").read_text().splitlines()[1:] == ["*", "!.gitignore"]
+    assert oct((state / "ca").stat().st_mode & 0o777) == "0o700"
+
+
+def test_compile_is_all_or_nothing_across_manifests(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD, "good.yaml")
+    manifest(BAD, "bad.yaml")
+    run = bottlec("compile", "good.yaml", "bad.yaml", "-o", "out")
+    assert run.code == 1
+    assert run.out == ""
+    assert "bad.yaml:4:3: error: agent: unknown key 'imgae'" in run.err
+    assert not Path("out").exists()
+
+
+def test_several_manifests_go_to_named_folders(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD, "one.yaml")
+    manifest(GOOD.replace("name: demo", "name: two"), "two.yaml")
+    run = bottlec("compile", "one.yaml", "two.yaml", "-o", "out")
+    assert run.code == 0, run.err
+    assert Path("out/demo/compose.yaml").is_file() and Path("out/two/compose.yaml").is_file()
+    # The mount source is relative to each output folder.
+    assert "source: ../../src" in Path("out/two/compose.yaml").read_text()
+    clash = bottlec("compile", "one.yaml", "one.yaml", "-o", "out")
+    assert clash.code == 2
+    assert "would share out/demo with one.yaml" in clash.err
+
+
+def test_recompile_removes_only_stale_bottlec_files(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    path = manifest(GOOD)
+    assert bottlec("compile", "bottle.yaml").code == 0
+    Path("bottle.out/notes.md").write_text("mine\n")
+    Path("bottle.out/state/ca/ca.pem").write_text("key\n")
+    path.write_text(GOOD.split("git:")[0] + "supervise: {enabled: false}\n")
+    assert bottlec("compile", "bottle.yaml").code == 0
+    left = files_under(Path("bottle.out"))
+    assert "sidecars/git-gate.yaml" not in left and "sidecars/supervise.yaml" not in left
+    assert left["notes.md"] == b"mine\n"
+    assert left["state/ca/ca.pem"] == b"key\n"
+
+
+def test_unchanged_files_are_not_rewritten(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD)
+    bottlec("compile", "bottle.yaml")
+    compose = Path("bottle.out/compose.yaml")
+    os.utime(compose, (1, 1))
+    bottlec("compile", "bottle.yaml")
+    assert compose.stat().st_mtime == 1
+
+
+def test_check(bottlec: Callable[..., Run], manifest: Callable[..., Path]) -> None:
+    manifest(GOOD)
+    missing = bottlec("check", "bottle.yaml")
+    assert missing.code == 1
+    assert "--- /dev/null\n+++ b/bottle.out/compose.yaml\n" in missing.out
+    assert "bottle.out: 6 missing; run `bottlec compile` to update" in missing.err
+    assert not Path("bottle.out").exists(), "check never writes"
+
+    bottlec("compile", "bottle.yaml")
+    assert bottlec("check", "bottle.yaml") == Run(0, "", "")
+
+    compose = Path("bottle.out/compose.yaml")
+    compose.write_text(compose.read_text().replace("pids_limit: 4096", "pids_limit: 99"))
+    old = Path("bottle.out/sidecars/old.yaml")
+    old.write_text("# Code generated by bottlec from bottle.yaml. DO NOT EDIT.\nx: 1\n")
+    Path("bottle.out/README.md").write_text("not ours\n")
+    before = files_under(Path("bottle.out"))
+    stale = bottlec("check", "bottle.yaml")
+    assert stale.code == 1
+    assert "-    pids_limit: 99\n+    pids_limit: 4096\n" in stale.out
+    assert "--- a/bottle.out/sidecars/old.yaml\n+++ /dev/null\n" in stale.out
+    assert "README.md" not in stale.out
+    assert "bottle.out: 1 stale, 1 extra" in stale.err
+    assert files_under(Path("bottle.out")) == before, "check never writes"
+
+
+def test_check_reports_manifest_errors(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(BAD)
+    run = bottlec("check", "bottle.yaml")
+    assert run.code == 1 and "error: agent: unknown key 'imgae'" in run.err
+
+
+def test_targets(bottlec: Callable[..., Run], manifest: Callable[..., Path]) -> None:
+    manifest(GOOD)
+    run = bottlec("compile", "bottle.yaml", "--target", "bundle")
+    assert "bottle.out/compose.yaml" not in run.out.split()
+    assert "bottle.out/sidecars.env" in run.out.split()
+    run = bottlec("compile", "bottle.yaml", "--target", "docker")
+    assert "bottle.out/sidecars.env" in run.out.split(), "docker implies bundle"
+    bad = bottlec("compile", "bottle.yaml", "--target", "nomad")
+    assert bad.code == 2 and "invalid choice: 'nomad'" in bad.err
+
+
+def test_strict_turns_warnings_into_errors(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD.replace("@sha256:" + "a" * 64, ""))
+    warned = bottlec("validate", "bottle.yaml")
+    assert warned.code == 0 and ": warning: agent.image: " in warned.err
+    strict = bottlec("validate", "--strict", "bottle.yaml")
+    assert strict.code == 1 and ": error: agent.image: " in strict.err
+
+
+def test_sidecar_image_from_the_environment(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest(GOOD)
+    monkeypatch.setenv("CLAUDE_BOTTLE_SIDECAR_IMAGE", "reg.example/sidecars:2.0")
+    run = bottlec("compile", "bottle.yaml")
+    assert "image: reg.example/sidecars:2.0" in Path("bottle.out/compose.yaml").read_text()
+    assert "bottlec: warning: CLAUDE_BOTTLE_SIDECAR_IMAGE names" in run.err
+    monkeypatch.setenv("CLAUDE_BOTTLE_SIDECAR_IMAGE", "not an image")
+    bad = bottlec("compile", "bottle.yaml")
+    assert bad.code == 2
+    assert (
+        bad.err
+        == "bottlec: error: CLAUDE_BOTTLE_SIDECAR_IMAGE: 'not an image' is not an image reference\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "err"),
+    [
+        (["validate", "nope.yaml"], 2, "bottlec: error: nope.yaml: No such file or directory\n"),
+        (["validate", "."], 2, "bottlec: error: .: is a directory, not a manifest file\n"),
+        (["compile"], 2, "the following arguments are required: MANIFEST"),
+        ([], 2, "the following arguments are required: COMMAND"),
+    ],
+)
+def test_usage_errors(bottlec: Callable[..., Run], args: list[str], code: int, err: str) -> None:
+    run = bottlec(*args)
+    assert run.code == code
+    assert err in run.err
+    assert "Traceback" not in run.err
+
+
+def test_unwritable_output_is_an_io_error(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path]
+) -> None:
+    manifest(GOOD)
+    Path("blocker").write_text("a file where a folder should be\n")
+    run = bottlec("compile", "bottle.yaml", "-o", "blocker")
+    assert run.code == 2
+    assert run.err.startswith("bottlec: error: blocker")
+
+
+def test_same_bytes_from_any_folder(tmp_path: Path, bottlec: Callable[..., Run]) -> None:
+    """Compiling one manifest in two places, and via absolute or relative paths, agrees."""
+    trees = []
+    for place, absolute in (("a", False), ("deeper/b", True)):
+        folder = tmp_path / place
+        folder.mkdir(parents=True)
+        (folder / "bottle.yaml").write_text(GOOD)
+        os.chdir(folder)
+        target = str(folder / "bottle.yaml") if absolute else "bottle.yaml"
+        assert bottlec("compile", target, "--target", "all").code == 0
+        trees.append(files_under(folder / "bottle.out"))
+    assert trees[0] == trees[1]
+
+
+def test_key_order_changes_only_the_hash(tmp_path: Path, bottlec: Callable[..., Run]) -> None:
+    reordered = (
+        "agent:\n  mounts: [{target: /workspace, source: ./src}]\n"
+        "  image: ghcr.io/acme/agent:1.0@sha256:" + "a" * 64 + "\n"
+        'git:\n  repos: [{upstream: "git@github.com:acme/app.git", name: app}]\n'
+        "egress:\n  allow: [api.anthropic.com]\nname: demo\nversion: 1\n"
+    )
+    outputs = []
+    for name, text in (("one", GOOD), ("two", reordered)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "bottle.yaml").write_text(text)
+        assert bottlec("compile", f"{name}/bottle.yaml").code == 0
+        outputs.append(files_under(tmp_path / name / "bottle.out"))
+    assert outputs[0].keys() == outputs[1].keys()
+    for path, text in outputs[0].items():
+        one = [line for line in text.splitlines() if b"sha256: " not in line]
+        two = [line for line in outputs[1][path].splitlines() if b"sha256: " not in line]
+        assert one == two, path
+
+
+def test_python_dash_m_and_the_console_script(manifest: Callable[..., Path]) -> None:
+    manifest(BAD)
+    script = str(Path(sys.executable).parent / "bottlec")
+    for command in ([sys.executable, "-m", "bottlec"], [script]):
+        result = subprocess.run([*command, "validate", "bottle.yaml"], capture_output=True,
+                                text=True, check=False)  # fmt: skip
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr.startswith("bottle.yaml:3:1: error: agent: missing required key")
