@@ -65,7 +65,7 @@ def _validator_class() -> Any:
         if match is None or (regex.endswith("$") and match.end() != len(instance)):
             yield ValidationError(f"{instance!r} does not match {regex!r}")
 
-    return validators.extend(Draft202012Validator, {"pattern": pattern})
+    return validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
 
 
 def _kind(value: object) -> str:

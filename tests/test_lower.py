@@ -271,7 +271,7 @@ def test_credentials_in_the_command_line(
     manifest: Callable[..., Path], command: str, index: int
 ) -> None:
     [error] = errors_of(manifest(HEAD + f"  command: {command}\n"))
-    assert error.startswith(f"bottle.yaml:5:") and f"agent.command[{index}]: " in error
+    assert error.startswith("bottle.yaml:5:") and f"agent.command[{index}]: " in error
     assert "hunter2" not in error
 
 
