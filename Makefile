@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict bundle/sidecar_init.py
 
 ## bench: compile latency against Docker Compose's own `config`
 bench: $(STAMP)
