@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+import attrs
+
 from bottlec import __version__
 from bottlec.diagnostics import BottlecError, Diagnostic, ManifestError, UsageError, render_all
 
@@ -59,15 +61,6 @@ def _parser() -> argparse.ArgumentParser:
         sub = command(name, run, text)
         sub.add_argument("manifests", nargs="+", metavar="MANIFEST")
         sub.add_argument("--strict", action="store_true", help="treat warnings as errors")
-        if name == "validate":
-            continue
-        sub.add_argument(
-            "-o",
-            "--out",
-            metavar="DIR",
-            help=f"output folder (default: {DEFAULT_OUT} next to the manifest); "
-            "with several manifests, each goes to DIR/<name>/",
-        )
         sub.add_argument(
             "--target",
             action="append",
@@ -75,17 +68,27 @@ def _parser() -> argparse.ArgumentParser:
             dest="targets",
             choices=[*TARGETS, "all"],
             metavar="T",
-            help=f"{', '.join(TARGETS)} or all (repeatable; default: docker and bundle)",
+            help=f"{', '.join(TARGETS)} or all (repeatable; default: docker and bundle); "
+            "each backend's limits are checked for the targets chosen",
         )
+        if name != "validate":
+            sub.add_argument(
+                "-o",
+                "--out",
+                metavar="DIR",
+                help=f"output folder (default: {DEFAULT_OUT} next to the manifest); "
+                "with several manifests, each goes to DIR/<name>/",
+            )
     command("schema", _schema, "print the manifest JSON Schema")
     return parser
 
 
 def _analyse_all(args: argparse.Namespace) -> list[tuple[str, Analysed]]:
     """Every manifest through the front end; all problems reported before any exit."""
-    from bottlec.pipeline import analyse, options_from
+    from bottlec.pipeline import analyse, options_from, resolve_targets
 
     options, warnings = options_from(os.environ)
+    options = attrs.evolve(options, targets=frozenset(resolve_targets(args.targets)))
     _print_diagnostics(warnings, {})
     results: list[tuple[str, Analysed]] = []
     errors: list[BottlecError] = []

@@ -122,11 +122,13 @@ class Supervise:
 
 @attrs.frozen
 class Mount:
-    """A bind mount into the agent. A relative `source` is relative to the manifest's folder."""
+    """A bind mount into the agent. A relative `source` is relative to the manifest's folder;
+    `name` is short, unique among the agent's mounts, and fit for a DNS label."""
 
     source: str
     target: str
     read_only: bool
+    name: str
 
     @property
     def relative(self) -> bool:

@@ -61,10 +61,12 @@ _URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]+@")
 
 @attrs.frozen
 class Options:
-    """Inputs that are not in the manifest: the compile-time sidecars image default."""
+    """Inputs that are not in the manifest: the sidecars image default, and the targets the
+    graph is for (each backend's limits are checked only when it is chosen)."""
 
     sidecar_image: str
     sidecar_image_origin: str = "default"
+    targets: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -124,6 +126,10 @@ class _Lowering:
             ),
             backends=self.backends(),
         )
+        if "kubernetes" in self.options.targets:
+            self.kubernetes_limits(graph)
+        if "smolmachines" in self.options.targets:
+            self.smolmachines_limits()
         errors = [d for d in self.diagnostics if d.severity is Severity.ERROR]
         if errors:
             raise ManifestError(self.diagnostics)
@@ -216,7 +222,7 @@ class _Lowering:
             self.mount_source(source, m.origin)
             self.mount_target(target, seen, m.origin)
             seen.add(target)
-            out.append(ir.Mount(source, target, m.read_only))
+            out.append(ir.Mount(source, target, m.read_only, _unique(_slug(target), out)))
         return tuple(out)
 
     def mount_source(self, source: str, origin: Origin | None) -> None:
@@ -442,6 +448,38 @@ class _Lowering:
                 hint=f"append its digest: {ref}@sha256:<digest>",
             )
 
+    def kubernetes_limits(self, graph: ir.Graph) -> None:
+        """What Kubernetes cannot express as the manifest says."""
+        a = self.m.agent
+        if not re.fullmatch(r"\d+(:\d+)?", a.user):
+            self.fail(
+                "Kubernetes enforces a non-root user by number only",
+                a.origin,
+                "user",
+                hint='write agent.user as uid[:gid], such as "1000:1000"',
+            )
+        for m, mount in zip(a.mounts, graph.agent.mounts, strict=True):
+            self.warn(
+                f"on Kubernetes, {mount.target} is the PersistentVolumeClaim "
+                f"'claude-bottle-{graph.name}-{mount.name}', not the host folder "
+                f"{m.source!r}",
+                m.origin,
+                "source",
+                hint="create that claim in the namespace before the bottle starts",
+            )
+
+    def smolmachines_limits(self) -> None:
+        """What smolvm cannot express as the manifest says."""
+        for e in self.m.agent.env:
+            if e.value != e.value.strip():
+                self.fail(
+                    "smolvm trims environment values, so this one would lose its "
+                    "surrounding white space",
+                    e.origin,
+                    key=True,
+                    hint="remove the white space, or leave out --target smolmachines",
+                )
+
     def backends(self) -> ir.Backends:
         b = self.m.backends
         address = b.smolmachines.sidecar_address
@@ -456,6 +494,20 @@ class _Lowering:
                 "second or last of its /24, such as 172.30.0.2",
             )
         return ir.Backends(address, b.kubernetes.namespace)
+
+
+def _slug(target: str) -> str:
+    """A mount's short name, from its target: `/home/agent/.cache` -> `home-agent-cache`."""
+    return re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")[:40].strip("-") or "root"
+
+
+def _unique(name: str, taken: list[ir.Mount]) -> str:
+    names = {m.name for m in taken}
+    n = 2
+    unique = name
+    while unique in names:
+        unique, n = f"{name}-{n}", n + 1
+    return unique
 
 
 def _reserved_hint() -> str:

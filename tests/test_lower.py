@@ -241,7 +241,7 @@ sidecars: {grace_period: 5s}
     assert g.agent.workdir == "/src"
     assert g.agent.env == (("A", "1"), ("B", "2"))
     assert g.agent.secrets == ("A_KEY", "Z_KEY")
-    assert g.agent.mounts == (ir.Mount("src", "/src", read_only=False),)
+    assert g.agent.mounts == (ir.Mount("src", "/src", read_only=False, name="src"),)
     assert (g.agent.cpus, g.agent.memory_bytes) == (0.5, 1536 << 20)
     assert g.egress.routes[0].headers == (
         ir.Header("x-a", "SA", "T {}"),

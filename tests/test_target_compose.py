@@ -81,8 +81,8 @@ def test_sidecars_mounts_health_and_grace() -> None:
 
 
 def test_agent_mounts_are_relative_to_the_output_folder() -> None:
-    mounts = (ir.Mount("src", "/w", False), ir.Mount("../data", "/d", True),
-              ir.Mount("/abs", "/a", False), ir.Mount(".", "/m", False))  # fmt: skip
+    mounts = (ir.Mount("src", "/w", False, "w"), ir.Mount("../data", "/d", True, "d"),
+              ir.Mount("/abs", "/a", False, "a"), ir.Mount(".", "/m", False, "m"))  # fmt: skip
     g = factories.graph(agent=factories.agent(mounts=mounts))
     near = [(v["source"], v["target"]) for v in model(g)["services"]["agent"]["volumes"]]
     assert near == [("../src", "/w"), ("../../data", "/d"), ("/abs", "/a"), ("..", "/m"),
