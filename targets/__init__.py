@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from bottlec.targets import bundle, compose
+from bottlec.targets import bundle, compose, kubernetes, smolfile
 from bottlec.targets._common import Context
 
 #: Every target by name.
-TARGETS: dict[str, ModuleType] = {m.NAME: m for m in (bundle, compose)}
+TARGETS: dict[str, ModuleType] = {m.NAME: m for m in (bundle, compose, smolfile, kubernetes)}
 
 #: Targets compiled when `--target` is not given.
 DEFAULT = ("docker", "bundle")

@@ -78,7 +78,28 @@ def _inline(value: Any) -> str:
     return scalar(value)
 
 
+def _literal(value: Any) -> bool:
+    """Multi-line text is written as a literal block (`|`), exactly as it reads."""
+    return (
+        isinstance(value, str)
+        and value.endswith("\n")
+        and not value.endswith("\n\n")
+        and "\n" in value[:-1]
+        and not value.startswith((" ", "\n"))
+        and all(c == "\n" or (c.isprintable() and c != "\ufeff") for c in value)
+        and not any(line.endswith(" ") for line in value.split("\n"))
+    )
+
+
+def _literal_lines(text: str, indent: int) -> Iterator[str]:
+    pad = "  " * indent
+    for line in text[:-1].split("\n"):
+        yield f"{pad}{line}" if line else ""
+
+
 def _is_block(value: Any, indent: int) -> bool:
+    if _literal(value):
+        return True
     if isinstance(value, Mapping):
         return bool(value)
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -92,14 +113,20 @@ def _block(value: Mapping[str, Any] | Sequence[Any], indent: int) -> Iterator[st
     pad = "  " * indent
     if isinstance(value, Mapping):
         for key, item in value.items():
-            if _is_block(item, indent):
+            if _literal(item):
+                yield f"{pad}{scalar(key)}: |"
+                yield from _literal_lines(item, indent + 1)
+            elif _is_block(item, indent):
                 yield f"{pad}{scalar(key)}:"
                 yield from _block(item, indent + 1)
             else:
                 yield f"{pad}{scalar(key)}: {_inline(item)}"
         return
     for item in value:
-        if _is_block(item, indent + 1):
+        if _literal(item):
+            yield f"{pad}- |"
+            yield from _literal_lines(item, indent + 1)
+        elif _is_block(item, indent + 1):
             lines = list(_block(item, indent + 1))
             yield f"{pad}- {lines[0].lstrip()}"
             yield from lines[1:]

@@ -42,3 +42,35 @@ def compose_lint(compose_file: Path) -> list[dict[str, Any]]:
     report = json.loads(result.stdout)
     assert not report.get("errors"), report["errors"]
     return report["findings"]  # type: ignore[no-any-return]
+
+
+def smol_vmm() -> Path:
+    """smolvm 1.32.2's CLI, as PyPI's smolmachines ships it."""
+    return Path(str(importlib.resources.files("smol") / "smol-vmm"))
+
+
+def smolvm_create(smolfile: Path, state_dir: Path, name: str) -> dict[str, Any]:
+    """`machine create -s Smolfile` from the file's folder; the machine as smolvm recorded it,
+    then deleted. Fails the test with smolvm's own error if it refuses the file."""
+    base = [str(smol_vmm()), "--state-dir", str(state_dir), "--error-format", "json", "machine"]
+
+    def call(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*base, *args], cwd=smolfile.parent, capture_output=True, text=True,
+                              timeout=120, check=False)  # fmt: skip
+
+    created = call("create", "--name", name, "-s", smolfile.name)
+    errors = [line for line in created.stderr.splitlines() if line.startswith("{")]
+    assert created.returncode == 0, errors or created.stderr
+    try:
+        status = call("status", "--name", name, "--json")
+        assert status.returncode == 0, status.stderr
+        return json.loads(status.stdout)  # type: ignore[no-any-return]
+    finally:
+        call("delete", "--name", name, "-f")
+
+
+def kubernetes_validate(document: dict[str, Any]) -> str:
+    """kubernetes-validate's strict check for Kubernetes 1.30; raises on an invalid object."""
+    import kubernetes_validate as kv
+
+    return kv.validate(document, "1.30.0", strict=True)  # type: ignore[no-any-return]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 from collections.abc import Callable
@@ -106,3 +107,99 @@ def test_no_secret_value_reaches_any_output(
     for root, _, files in os.walk(tmp_path):
         seen += "".join(Path(root, f).read_text(errors="replace") for f in files)
     assert not [v for v in canaries.values() if v in seen]
+
+
+KUBERNETES = sorted(GOLDEN.glob("*/expected/kubernetes/bottle.yaml"))
+SMOLFILES = sorted(GOLDEN.glob("*/expected/smolmachines/Smolfile"))
+
+
+def _objects(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(path.read_text())}
+
+
+def _matches(selector: dict[str, str], labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+@pytest.mark.parametrize("path", KUBERNETES, ids=lambda p: p.parent.parent.parent.name)
+def test_kubernetes_agent_reaches_only_the_sidecars_and_dns(path: Path) -> None:
+    objects = _objects(path)
+    pods = {name: d["spec"]["template"] for (kind, name), d in objects.items()
+            if kind == "Deployment"}  # fmt: skip
+    agent_pod = next(p for n, p in pods.items() if n.endswith("-agent"))
+    sidecars_pod = next(p for n, p in pods.items() if n.endswith("-sidecars"))
+    policies = [d["spec"] for (kind, _), d in objects.items() if kind == "NetworkPolicy"]
+    on_agent = [p for p in policies if _matches(p["podSelector"]["matchLabels"],
+                                                agent_pod["metadata"]["labels"])]  # fmt: skip
+    assert len(on_agent) == 1
+    [agent] = on_agent
+    assert set(agent["policyTypes"]) == {"Ingress", "Egress"} and agent["ingress"] == []
+    exposed = {p["containerPort"] for p in sidecars_pod["spec"]["containers"][0]["ports"]}
+    assert 9099 not in exposed
+    for rule in agent["egress"]:
+        for peer in rule["to"]:
+            if "namespaceSelector" in peer:  # cluster DNS
+                assert peer["namespaceSelector"]["matchLabels"] == {
+                    "kubernetes.io/metadata.name": "kube-system"
+                }
+                assert {p["port"] for p in rule["ports"]} == {53}
+            else:
+                assert _matches(peer["podSelector"]["matchLabels"],
+                                sidecars_pod["metadata"]["labels"])  # fmt: skip
+                assert not _matches(peer["podSelector"]["matchLabels"],
+                                    agent_pod["metadata"]["labels"])  # fmt: skip
+                assert {p["port"] for p in rule["ports"]} == exposed
+                assert {p["protocol"] for p in rule["ports"]} == {"TCP"}
+    on_sidecars = [p for p in policies if _matches(p["podSelector"]["matchLabels"],
+                                                   sidecars_pod["metadata"]["labels"])]  # fmt: skip
+    [sidecars] = on_sidecars
+    [only] = sidecars["ingress"]
+    assert [_matches(f["podSelector"]["matchLabels"], agent_pod["metadata"]["labels"])
+            for f in only["from"]] == [True]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", KUBERNETES, ids=lambda p: p.parent.parent.parent.name)
+def test_kubernetes_pods_are_hardened_and_secrets_are_references(path: Path) -> None:
+    objects = _objects(path)
+    for (kind, _), d in objects.items():
+        if kind != "Deployment":
+            continue
+        pod = d["spec"]["template"]["spec"]
+        assert pod["automountServiceAccountToken"] is False
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["securityContext"]["runAsUser"] != 0
+        for c in pod["containers"] + pod.get("initContainers", []):
+            sc = c["securityContext"]
+            assert sc["allowPrivilegeEscalation"] is False
+            assert sc["readOnlyRootFilesystem"] is True
+            assert sc["capabilities"] == {"drop": ["ALL"]}
+            assert sc["seccompProfile"] == {"type": "RuntimeDefault"}
+            for var in c.get("env", []):
+                if "valueFrom" in var:
+                    assert var["valueFrom"]["secretKeyRef"]["key"] == var["name"]
+        assert all("hostPath" not in v for v in pod["volumes"])
+    agent = next(d for (k, n), d in objects.items() if k == "Deployment" and n.endswith("-agent"))
+    ca = next(v for v in agent["spec"]["template"]["spec"]["volumes"] if v["name"] == "ca")
+    assert ca["secret"]["items"] == [{"key": "ca.pem", "path": "ca.pem"}], "never the CA's key"
+    service = next(d for (k, _), d in objects.items() if k == "Service")
+    assert "type" not in service["spec"], "a ClusterIP Service: nothing outside the cluster"
+
+
+@pytest.mark.parametrize("smolfile", SMOLFILES, ids=lambda p: p.parent.parent.parent.name)
+def test_the_microvm_reaches_only_the_sidecars_address(smolfile: Path) -> None:
+    import tomllib
+
+    config = tomllib.loads(smolfile.read_text())
+    compose = yaml.safe_load((smolfile.parent / "compose.yaml").read_text())
+    [service] = compose["services"].values()
+    [(network, attachment)] = service["networks"].items()
+    address = attachment["ipv4_address"]
+    assert config["network"] == {"allow_cidrs": [f"{address}/32"]}
+    assert "dev" not in config, "a [dev] table would replace the volumes"
+    assert not service.get("ports")
+    subnet = compose["networks"][network]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet)
+    env = dict(item.split("=", 1) for item in config["env"])
+    assert env["HTTPS_PROXY"] == f"http://{address}:8888"
+    assert all(not v.startswith("../state/ca:") for v in config["volumes"])
+    assert all(spec == {"from_env": name} for name, spec in config.get("secrets", {}).items())

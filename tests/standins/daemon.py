@@ -26,8 +26,9 @@ def main() -> None:
     parser.add_argument("--count-zombies", action="store_true")
     parser.add_argument("--slow-listen", type=float, default=0)
     args = parser.parse_args()
-    if args.ignore_term:
+    if args.ignore_term:  # a daemon deaf to both signals the init forwards
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     time.sleep(args.slow_listen)
     server = socket.socket()
     server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
