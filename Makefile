@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The daemons' own Python packages (mitmproxy, mcp, gitleaks for tests) live apart: mitmproxy
+# pins versions the compiler's packages have moved past.
+BUNDLE_VENV := .venv-bundle
+BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
 # The editable install links each module into one `bottlec` tree (setuptools' strict mode),
 # so a module added or removed means installing again; contents are picked up live.
 SOURCES := $(sort $(wildcard compiler/*.py targets/*.py schemas/*.json))
@@ -19,6 +23,13 @@ $(STAMP): pyproject.toml $(VENV)/.sources
 	$(BIN)/python -m pip install --quiet -e '.[test,lint]' --config-settings editable_mode=strict
 	touch $@
 
+$(BUNDLE_STAMP): bundle/requirements.txt bundle/requirements-test.txt
+	test -x $(BUNDLE_VENV)/bin/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BUNDLE_VENV)/bin/python -m pip install --quiet --prefer-binary \
+		-r bundle/requirements.txt -r bundle/requirements-test.txt
+	touch $@
+
 ## demo: compile the bundled example and show what bottlec wrote
 demo: $(STAMP)
 	$(BIN)/bottlec compile examples/webapp/bottle.yaml --target all
@@ -26,7 +37,7 @@ demo: $(STAMP)
 		printf '\n\033[1m==> %s\033[0m\n' "$$f"; cat "$$f"; done
 
 ## test: the whole suite, the real judges included
-test: $(STAMP)
+test: $(STAMP) $(BUNDLE_STAMP)
 	$(BIN)/python -m pytest
 
 ## lint: ruff and mypy, as pre-commit runs them
@@ -41,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info examples/*/bottle.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BUNDLE_VENV) build *.egg-info examples/*/bottle.out .pytest_cache .mypy_cache .ruff_cache

@@ -11,26 +11,17 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.processes import Proc, free_ports
+
 ROOT = Path(__file__).resolve().parent.parent
 INIT = ROOT / "bundle" / "sidecar_init.py"
 STANDIN = Path(__file__).resolve().parent / "standins" / "daemon.py"
-
-
-def free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
 
 
 def bundle_env(daemons: dict[str, list[str]], grace: float = 10) -> dict[str, str]:
@@ -45,33 +36,12 @@ def bundle_env(daemons: dict[str, list[str]], grace: float = 10) -> dict[str, st
     return env
 
 
-class Bundle:
-    """The init running in a subprocess, its stdout collected line by line."""
+class Bundle(Proc):
+    """The init running in a subprocess (its stderr kept apart), maybe in a pid namespace."""
 
     def __init__(self, env: dict[str, str], prefix: tuple[str, ...] = ()) -> None:
-        self.env = env
+        super().__init__([*prefix, sys.executable, str(INIT)], env, stderr_apart=True)
         self.prefix = prefix
-        self.proc = subprocess.Popen([*prefix, sys.executable, str(INIT)], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            with self._changed:
-                self.lines.append(raw.decode())
-                self._changed.notify_all()
-
-    def wait_for(self, pattern: str, count: int = 1, timeout: float = 20) -> None:
-        regex = re.compile(pattern)
-        with self._changed:
-            done = self._changed.wait_for(
-                lambda: sum(bool(regex.search(line)) for line in self.lines) >= count, timeout
-            )
-        assert done, f"no {pattern!r} in:\n{''.join(self.lines)}"
 
     def healthcheck(self) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, str(INIT), "--healthcheck"], env=self.env,
@@ -88,18 +58,8 @@ class Bundle:
         """Send `sig` to the init; return its exit code and the seconds until it exited."""
         started = time.monotonic()
         os.kill(self.init_pid(), sig)
-        code = self.proc.wait(timeout=60)
-        elapsed = time.monotonic() - started
-        self._reader.join(timeout=5)
-        return code, elapsed
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            assert stream is not None
-            stream.close()
+        code = self.finish(timeout=60)
+        return code, time.monotonic() - started
 
 
 @pytest.fixture
