@@ -41,11 +41,11 @@ test: $(STAMP) $(BUNDLE_STAMP)
 	$(BIN)/python -m pytest
 
 ## lint: ruff and mypy, as pre-commit runs them
-lint: $(STAMP)
+lint: $(STAMP) $(BUNDLE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/mypy --strict bundle/sidecar_init.py
+	$(BIN)/mypy --strict --python-executable $(BUNDLE_VENV)/bin/python bundle/*.py
 
 ## bench: compile latency against Docker Compose's own `config`
 bench: $(STAMP)

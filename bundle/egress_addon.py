@@ -53,14 +53,18 @@ class Policy(NamedTuple):
         return any(p.matches(host) for p in self.allow)
 
 
+def _config_error(message: str) -> Exception:
+    return exceptions.OptionsError(message)  # type: ignore[no-untyped-call]
+
+
 def load_policy(path: str, environ: Mapping[str, str]) -> Policy:
     """Read routes.yaml and fill each header from `environ`; OptionsError names what is wrong."""
     try:
         config: Any = YAML(typ="safe").load(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise exceptions.OptionsError(f"egress: cannot read {path}: {e}") from None
+        raise _config_error(f"egress: cannot read {path}: {e}") from None
     if not isinstance(config, dict):
-        raise exceptions.OptionsError(f"egress: {path} is not a routes file")
+        raise _config_error(f"egress: {path} is not a routes file")
     allow = tuple(Pattern(str(p).lower()) for p in config.get("allow") or ())
     headers: dict[str, tuple[tuple[str, str], ...]] = {}
     missing = []
@@ -74,7 +78,7 @@ def load_policy(path: str, environ: Mapping[str, str]) -> Policy:
             filled.append((name, spec.get("format", "{}").replace("{}", value)))
         headers[route["host"].lower()] = tuple(filled)
     if missing:
-        raise exceptions.OptionsError(
+        raise _config_error(
             "egress: these host variables are not set, so their routes cannot be served: "
             + ", ".join(missing)
         )

@@ -43,18 +43,21 @@ HEALTH_BUDGET = 1.0
 
 
 def default_command(name: str, port: int) -> list[str]:
-    """Each daemon's built-in command line, reading the configs bottlec mounts."""
+    """Each daemon's built-in command line, naming every path bottlec mounts."""
     return {
         # Loopback only: the agent must never reach the hop that adds credentials.
         "egress": ["mitmdump", "--mode", f"regular@127.0.0.1:{port}",
                    "--set", "confdir=/home/mitmproxy/.mitmproxy",
-                   "-s", "/app/egress_addon.py"],
+                   "-s", "/app/egress_addon.py",
+                   "--set", "egress_routes=/etc/egress/routes.yaml",
+                   "--set", "egress_ca_public=/run/bottle/ca-public"],
         "pipelock": ["pipelock", "run", "--config", "/etc/pipelock/pipelock.yaml",
                      "--listen", f"0.0.0.0:{port}"],
         "git-gate": ["python3", "/app/git_gate.py", "--config", "/etc/git-gate/git-gate.yaml",
-                     "--port", str(port)],
+                     "--port", str(port), "--root", "/git"],
         "supervise": ["python3", "/app/supervise_server.py",
-                      "--config", "/etc/supervise/supervise.yaml", "--port", str(port)],
+                      "--config", "/etc/supervise/supervise.yaml", "--port", str(port),
+                      "--queue", "/run/supervise/queue"],
     }[name]  # fmt: skip
 
 

@@ -80,6 +80,25 @@ def _parser() -> argparse.ArgumentParser:
                 "with several manifests, each goes to DIR/<name>/",
             )
     command("schema", _schema, "print the manifest JSON Schema")
+    supervise = command("supervise", _supervise, "list and answer the agent's approval requests")
+    supervise.add_argument(
+        "--queue",
+        metavar="DIR",
+        default=None,
+        help="the bottle's queue folder (default: bottle.out/state/queue)",
+    )
+    actions = supervise.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the requests, pending first")
+    listing.add_argument("--all", action="store_true", help="answered requests too")
+    for verb in ("approve", "deny"):
+        act = actions.add_parser(verb, help=f"{verb} a pending request")
+        act.add_argument("id", metavar="ID")
+        act.add_argument(
+            "--reason",
+            required=verb == "deny",
+            default="",
+            help="told to the agent" + (" (required)" if verb == "deny" else ""),
+        )
     return parser
 
 
@@ -183,6 +202,22 @@ def _schema(args: argparse.Namespace) -> int:
     from bottlec.validate import schema_text
 
     sys.stdout.write(schema_text())
+    return 0
+
+
+def _supervise(args: argparse.Namespace) -> int:
+    import time
+
+    from bottlec import supervise
+
+    queue = args.queue or supervise.DEFAULT_QUEUE
+    if args.action == "list":
+        found = supervise.requests(queue)
+        shown = [r for r in found if args.all or r.status == "pending"]
+        print(supervise.table(shown, int(time.time())))
+        return 0
+    request = supervise.decide(queue, args.id, args.action == "approve", args.reason)
+    print(f"{request.id}: {request.status}")
     return 0
 
 

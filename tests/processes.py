@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +26,7 @@ class Proc:
         self.env = env
         self.proc = subprocess.Popen(
             list(command), env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE if stderr_apart else subprocess.STDOUT,
+            stderr=subprocess.PIPE if stderr_apart else subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -61,12 +64,26 @@ class Proc:
         return code
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        """Kill the process and everything it started, then release its pipes."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self._reader.join(timeout=5)
         for stream in (self.proc.stdout, self.proc.stderr):
             if stream is not None:
                 stream.close()
+
+
+def wait_port(port: int, proc: Proc, timeout: float = 30) -> None:
+    """Wait until 127.0.0.1:`port` accepts connections (or `proc` dies)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}; output:\n{proc.text}")
 
 
 def free_ports(count: int) -> list[int]:

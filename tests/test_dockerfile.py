@@ -41,10 +41,15 @@ def test_binaries_come_from_their_upstream_paths() -> None:
     copies = [args for word, args in instructions() if word == "COPY"]
     assert "--from=pipelock-src /pipelock /usr/local/bin/pipelock" in copies
     assert "--from=gitleaks-src /usr/bin/gitleaks /usr/local/bin/gitleaks" in copies
+    copied = set()
     for args in copies:
         if not args.startswith("--from"):
-            source = args.split()[0]
-            assert (ROOT / source).is_file(), f"COPY source {source} is missing"
+            *sources, _ = args.split()
+            for source in sources:
+                assert (ROOT / source).is_file(), f"COPY source {source} is missing"
+                copied.add(source)
+    runtime = {f"bundle/{p.name}" for p in (ROOT / "bundle").glob("*.py")}
+    assert runtime <= copied, "every runtime file of bundle/ is in the image"
 
 
 def test_runtime_shape() -> None:

@@ -1,5 +1,5 @@
 """bundle/sidecar_init.py with real processes and real signals: stand-in daemons
-(tests/standins/daemon.py) listen on ports and print, driven through the real init."""
+(tests/helpers/standin_daemon.py) listen on ports and print, driven through the real init."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.processes import Proc, free_ports
 
 ROOT = Path(__file__).resolve().parent.parent
 INIT = ROOT / "bundle" / "sidecar_init.py"
-STANDIN = Path(__file__).resolve().parent / "standins" / "daemon.py"
+STANDIN = Path(__file__).resolve().parent / "helpers" / "standin_daemon.py"
 
 
 def bundle_env(daemons: dict[str, list[str]], grace: float = 10) -> dict[str, str]:
