@@ -1,15 +1,19 @@
 """Artifacts on disk: write a compiled set, or compare it with what is there.
 
 A file belongs to bottlec when it starts with the generated-file header; only
-such files are ever replaced or removed, and nothing under `state/` is touched
-except creating its folders.
+such files are ever replaced or removed (a file of the same name that is not
+bottlec's stops the compile), and nothing under `state/` is touched except
+creating its folders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import errno
+import fcntl
 import os
-import tempfile
+import shutil
 from collections.abc import Iterator, Mapping
 
 import attrs
@@ -70,44 +74,150 @@ def _read(path: str) -> str | None:
 
 
 def write(out_dir: str, files: Mapping[str, str]) -> None:
-    """Make `out_dir` hold exactly `files` among bottlec's files, and create `state/`."""
+    """Make `out_dir` hold exactly `files` among bottlec's files, atomically.
+
+    The new set is built in a stage folder beside `out_dir` (unchanged artifacts and the
+    user's files hard-linked, the user's folders and `state/` moved), then exchanged with
+    `out_dir` in one rename: a reader, or a compile killed at any moment, sees the old set or
+    the new one, never a mix. Compiles into one parent folder take turns (a lock on it); a
+    stage left by a killed compile is undone first.
+    """
+    out_dir = os.path.normpath(out_dir)
+    parent = os.path.dirname(os.path.abspath(out_dir))
+    stage = os.path.join(parent, f".{os.path.basename(os.path.abspath(out_dir))}.bottlec-stage")
+    if os.path.lexists(out_dir) and not os.path.isdir(out_dir):
+        raise UsageError(f"{out_dir}: exists and is not a folder")
     try:
-        stale = [p for p in owned_files(out_dir) if p not in files]
-        for rel, text in files.items():
-            path = os.path.join(out_dir, *rel.split("/"))
-            if _read(path) != text:
-                _replace(path, text)
-        for rel in stale:
-            _remove(out_dir, rel)
-        _make_state(out_dir)
+        os.makedirs(parent, exist_ok=True)
+        with _locked(parent):
+            _recover(stage, out_dir)
+            _refuse_foreign(out_dir, files)
+            if _current(out_dir, files):
+                _make_state(out_dir)
+                return
+            _build(stage, out_dir, files)
+            _swap(stage, out_dir)
     except OSError as e:
-        raise UsageError(f"{e.filename or out_dir}: {e.strerror or e}") from None
+        where = str(e.filename or out_dir)
+        where = out_dir if where.startswith(stage) else where  # name no internal paths
+        raise UsageError(f"{where}: {e.strerror or e}") from None
 
 
-def _replace(path: str, text: str) -> None:
-    """Write through a temporary file beside `path`, so a reader never sees half a file."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".bottlec-", dir=folder)
+@contextlib.contextmanager
+def _locked(folder: str) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _refuse_foreign(out_dir: str, files: Mapping[str, str]) -> None:
+    for rel in files:
+        path = os.path.join(out_dir, *rel.split("/"))
+        if os.path.lexists(path) and not (os.path.isfile(path) and _is_owned(path)):
+            raise UsageError(f"{path}: exists and was not written by bottlec; move it away, or "
+                             "compile into another folder with -o")  # fmt: skip
+
+
+def _current(out_dir: str, files: Mapping[str, str]) -> bool:
+    """Whether `out_dir` holds exactly `files` already (then nothing is rewritten)."""
+    if not os.path.isdir(out_dir):
+        return False
+    same = all(_read(os.path.join(out_dir, *rel.split("/"))) == text for rel, text in files.items())
+    return same and set(owned_files(out_dir)) == set(files)
+
+
+def _build(stage: str, out_dir: str, files: Mapping[str, str]) -> None:
+    os.mkdir(stage, 0o755)
+    if os.path.isdir(out_dir):
+        os.chmod(stage, os.stat(out_dir).st_mode & 0o7777)
+        _carry(out_dir, stage, "")
+    for rel, text in files.items():
+        target = os.path.join(stage, *rel.split("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        old = os.path.join(out_dir, *rel.split("/"))
+        if _read(old) == text:
+            os.link(old, target)  # unchanged: the same file, modification time and all
+            continue
+        with open(target, "w", encoding="utf-8", newline="") as f:
             f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        os.chmod(target, 0o644)
+    _make_state(stage)
 
 
-def _remove(out_dir: str, rel: str) -> None:
-    os.unlink(os.path.join(out_dir, *rel.split("/")))
-    folder = os.path.dirname(rel)
-    while folder:
-        full = os.path.join(out_dir, folder)
-        if os.listdir(full):
-            break
-        os.rmdir(full)
-        folder = os.path.dirname(folder)
+def _carry(src: str, dst: str, rel: str) -> None:
+    """Bring over what is not bottlec's: folders without artifacts (and `state/`) are moved,
+    keeping their inodes (running containers have them mounted); files are hard-linked."""
+    for entry in sorted(os.scandir(os.path.join(src, rel)), key=lambda e: e.name):
+        sub = os.path.join(rel, entry.name)
+        target = os.path.join(dst, sub)
+        if entry.is_dir(follow_symlinks=False):
+            if sub == STATE or not any(True for _ in owned_files(entry.path)):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.rename(entry.path, target)
+            else:
+                _carry(src, dst, sub)
+        elif not _is_owned(entry.path):
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.link(entry.path, target, follow_symlinks=False)
+
+
+def _swap(stage: str, out_dir: str) -> None:
+    if not os.path.isdir(out_dir):
+        os.rename(stage, out_dir)
+        return
+    try:
+        _exchange(stage, out_dir)
+    except OSError as e:
+        if e.errno not in (errno.EINVAL, errno.ENOSYS):
+            raise
+        # No atomic exchange on this system or file system: two renames; out_dir is briefly
+        # absent, but never holds a mix of old and new artifacts.
+        old = stage + "-old"
+        os.rename(out_dir, old)
+        os.rename(stage, out_dir)
+        os.rename(old, stage)
+    shutil.rmtree(stage)
+
+
+def _exchange(a: str, b: str) -> None:
+    """renameat2(RENAME_EXCHANGE): swap two paths in one step (Linux 3.15+)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        raise OSError(errno.ENOSYS, "renameat2 is not available", a)
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), a)
+
+
+def _recover(stage: str, out_dir: str) -> None:
+    """Undo what a killed compile left: folders it moved into the stage go back, and the
+    stage (old or new artifacts that never became current) is removed."""
+    if not os.path.isdir(stage):
+        return
+    if os.path.isdir(out_dir):
+        _restore(stage, out_dir, "")
+    shutil.rmtree(stage)
+
+
+def _restore(stage: str, out_dir: str, rel: str) -> None:
+    for entry in sorted(os.scandir(os.path.join(stage, rel)), key=lambda e: e.name):
+        sub = os.path.join(rel, entry.name)
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        home = os.path.join(out_dir, sub)
+        if sub == STATE or not any(True for _ in owned_files(entry.path)):
+            if not os.path.lexists(home):
+                os.makedirs(os.path.dirname(home), exist_ok=True)
+                os.rename(entry.path, home)
+        elif os.path.isdir(home):
+            _restore(stage, out_dir, sub)
 
 
 def _make_state(out_dir: str) -> None:
@@ -117,7 +227,8 @@ def _make_state(out_dir: str) -> None:
         os.makedirs(os.path.join(state, name), mode=0o700 if name == "ca" else 0o755, exist_ok=True)
     ignore = os.path.join(state, ".gitignore")
     if _read(ignore) != _STATE_IGNORE:
-        _replace(ignore, _STATE_IGNORE)
+        with open(ignore, "w", encoding="utf-8") as f:
+            f.write(_STATE_IGNORE)
 
 
 def drift(out_dir: str, files: Mapping[str, str]) -> Drift:
