@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import stat
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -104,8 +105,30 @@ def load(path: str) -> Document:
     )
 
 
+def load_stream(path: str) -> list[Document]:
+    """Every document of a multi-document YAML file (an artifact, such as Kubernetes objects),
+    each with its positions; the same limits as `load`."""
+    raw = _read(path)
+    text = _decode(path, raw)
+    lines = tuple(text.splitlines(keepends=True))
+    try:
+        nodes = list(YAML(typ="rt").compose_all(text))
+    except (YAMLError, RecursionError) as e:
+        raise _error(path, 1, 1, f"malformed YAML: {e}") from None
+    docs = []
+    for node in nodes:
+        builder = _Builder(path)
+        data = builder.build(node) if node is not None else None
+        folder = os.path.dirname(os.path.abspath(path))
+        sha = hashlib.sha256(raw).hexdigest()
+        docs.append(Document(path, folder, sha, lines, data, builder.positions))
+    return docs
+
+
 def _read(path: str) -> bytes:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+            raise UsageError(f"{path}: not a regular file")
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except IsADirectoryError:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from bottlec import contract, ir, model, units
+from bottlec import contract, credentials, ir, model, units
 from bottlec.diagnostics import Diagnostic, ManifestError, Severity
 from bottlec.model import Origin
 
@@ -39,24 +39,6 @@ _SIDECAR_ENV_OWNED = frozenset(
     | set(contract.PROXY_VARS)
     | set(contract.NO_PROXY_VARS)
 )
-
-# Literal values that would hand a credential to every reader of the artifact. The shapes are
-# those compose-lint's CL-0020 and CL-0021 flag, so a manifest bottlec accepts lints clean.
-_CREDENTIAL_KEY = re.compile(
-    r"PASSWORD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_KEY|ACCESS_KEY|ENCRYPTION_KEY|CREDENTIAL"
-    r"|(_PASS|_PWD|PASSWD|_SALT|_DSN)$"
-)
-_FLAG_KEY = re.compile(r"ALLOW_EMPTY_|RANDOM_|_FILE$")
-_FLAG_VALUES = frozenset({"", "yes", "no", "true", "false", "0", "1", "on", "off"})
-# A knob about a credential (a lifetime, a size, a count) holding a bare quantity.
-_QUANTITY_KEY = re.compile(
-    r"TTL|TIMEOUT|EXPIR|VALIDITY|LIFETIME|MAX_?AGE|ROTATION|INTERVAL|RETENTION|DURATION"
-    r"|_SECONDS|_SECS|_MINUTES|_MINS|_HOURS|_DAYS|_MS|MIN_?LENGTH|MAX_?LENGTH|MIN_?CHAR|_LIMIT"
-    r"|_SIZE|REQUIREMENTS|POLICY|_BONUS|TOKENS|ROUNDS|ITERATIONS|_HISTORY|_ATTEMPTS|_RETRIES"
-    r"|_LENGTH|_STRENGTH|_PORT$|_COST$"
-)
-_QUANTITY_VALUE = re.compile(r"\d+(\.\d+)?(ms|s|m|h|d)?", re.IGNORECASE)
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@:]*:[^/\s@]+@")
 
 
 @attrs.frozen
@@ -190,7 +172,9 @@ class _Lowering:
                     key=True,
                     hint="keep it in one place: secrets for credentials, env for the rest",
                 )
-            elif _credential_shaped(e.name, e.value):
+            elif credentials.credential_shaped(e.name, e.value) or credentials.SECRET_VALUE.search(
+                e.value
+            ):
                 self.fail(
                     f"{e.name!r} looks like a credential, and its literal value would be "
                     "written into the artifacts",
@@ -204,7 +188,8 @@ class _Lowering:
         args = a.command or ()
         for i, arg in enumerate(args):
             following = args[i + 1] if i + 1 < len(args) else ""
-            if _URL_PASSWORD.search(arg) or _credential_argument(arg, following):
+            found = credentials.URL_PASSWORD.search(arg) or credentials.SECRET_VALUE.search(arg)
+            if found or credentials.credential_argument(arg, following):
                 self.fail(
                     "this argument passes a credential as literal text",
                     a.origin,
@@ -545,32 +530,3 @@ def _sensitive(host: str) -> str | None:
     if found:
         return f"the credential folder {min(found)}"
     return None
-
-
-def _credential_argument(arg: str, following: str) -> bool:
-    """`--password=x`, `--password x` or `PGPASSWORD=x` in a command line (CL-0020's argv
-    shapes); a path or a `$VAR` reference is the fix, not a finding."""
-    flag = re.fullmatch(r"-{1,2}([A-Za-z][A-Za-z0-9_.-]*)(?:=(.*))?", arg, re.DOTALL)
-    if flag:
-        name, value = flag.group(1), flag.group(2)
-        if value is None:
-            value = "" if following.startswith("-") else following
-    else:
-        name, _, value = arg.partition("=")
-        if not value or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            return False
-    name = name.upper().replace("-", "_").replace(".", "_")
-    if value.startswith(("/", "./", "../", "~/", "$")):
-        return False
-    return _credential_shaped(name, value) or (
-        bool(value) and name.strip("_") in ("REQUIREPASS", "MASTERAUTH")
-    )
-
-
-def _credential_shaped(name: str, value: str) -> bool:
-    if _URL_PASSWORD.search(value):
-        return True
-    key, text = name.upper(), value.strip()
-    if not _CREDENTIAL_KEY.search(key) or _FLAG_KEY.search(key) or text.lower() in _FLAG_VALUES:
-        return False
-    return not (_QUANTITY_KEY.search(key) and _QUANTITY_VALUE.fullmatch(text))
