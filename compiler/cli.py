@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
                 "with several manifests, each goes to DIR/<name>/",
             )
     command("schema", _schema, "print the manifest JSON Schema")
+    audit = command("audit", _audit, "check emitted artifacts against the security invariants")
+    audit.add_argument("out_dirs", nargs="+", metavar="DIR", help="output folders to audit")
+    audit.add_argument("--format", choices=["text", "json"], default="text")
     supervise = command("supervise", _supervise, "list and answer the agent's approval requests")
     supervise.add_argument(
         "--queue",
@@ -203,6 +206,17 @@ def _schema(args: argparse.Namespace) -> int:
 
     sys.stdout.write(schema_text())
     return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from bottlec import audit
+
+    findings = [f for out_dir in args.out_dirs for f in audit.audit(out_dir)]
+    for line in audit.report(findings, args.format):
+        print(line)
+    if findings:
+        print(f"bottlec: {len(findings)} finding(s)", file=sys.stderr)
+    return 1 if findings else 0
 
 
 def _supervise(args: argparse.Namespace) -> int:
