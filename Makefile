@@ -11,7 +11,7 @@ BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
 # so a module added or removed means installing again; contents are picked up live.
 SOURCES := $(sort $(wildcard compiler/*.py targets/*.py schemas/*.json))
 
-.PHONY: demo test lint bench clean FORCE
+.PHONY: demo test fuzz lint bench clean FORCE
 
 $(VENV)/.sources: FORCE
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -39,6 +39,10 @@ demo: $(STAMP)
 ## test: the whole suite, the real judges included
 test: $(STAMP) $(BUNDLE_STAMP)
 	$(BIN)/python -m pytest
+
+## fuzz: the property tests with many more examples (and a fresh seed) than CI runs
+fuzz: $(STAMP) $(BUNDLE_STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py tests/test_yaml_writer.py
 
 ## lint: ruff and mypy, as pre-commit runs them
 lint: $(STAMP) $(BUNDLE_STAMP)

@@ -52,3 +52,17 @@ def manifest(tmp_path: Path) -> Callable[..., Path]:
 def _no_sidecar_image_override(monkeypatch: pytest.MonkeyPatch) -> None:
     """The host's CLAUDE_BOTTLE_SIDECAR_IMAGE must not leak into tests."""
     monkeypatch.delenv("CLAUDE_BOTTLE_SIDECAR_IMAGE", raising=False)
+
+
+def _hypothesis_profiles() -> None:
+    """`ci`: few examples, a fixed seed (the default); `fuzz`: many more (`make fuzz`)."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True)
+    settings.register_profile("fuzz", max_examples=1500, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profiles()

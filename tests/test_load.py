@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -137,3 +141,34 @@ def test_unreadable_paths_are_usage_errors(tmp_path: Path, kind: str) -> None:
         load(str(path))
     reason = "is a directory, not a manifest file" if kind == "directory" else "No such file"
     assert str(info.value).startswith(f"{path}: {reason}")
+
+
+def test_a_symlinked_manifest_is_read_through_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_text("version: 1\nname: linked\n")
+    link = tmp_path / "bottle.yaml"
+    link.symlink_to(real)
+    doc = load(str(link))
+    assert doc.data == {"version": 1, "name": "linked"}
+    assert doc.file_name == "bottle.yaml"
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "bottle.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match="not a regular file"):
+        load(str(fifo))
+
+
+@pytest.mark.skipif(not shutil.which("setpriv") or os.geteuid() != 0,
+                    reason="needs root to run bottlec as another user")  # fmt: skip
+def test_an_unreadable_manifest_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "bottle.yaml"
+    path.write_text("version: 1\n")
+    path.chmod(0)
+    tmp_path.chmod(0o755)
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-m",
+         "bottlec", "validate", str(path)], capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (result.returncode, result.stderr) == (2, f"bottlec: error: {path}: Permission denied\n")
