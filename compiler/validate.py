@@ -43,6 +43,10 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: Document) -> None:
     """Raise `ManifestError` with every way `doc` departs from the schema."""
+    from bottlec.conforms import conforms
+
+    if conforms(doc.data, schema()):
+        return
     validator = _validator_class()(schema())
     # jsonschema reports `required` once per missing key, each naming them all: dedupe.
     diagnostics = list(

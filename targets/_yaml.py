@@ -30,8 +30,9 @@ def dump(data: Mapping[str, Any], header: str = "") -> str:
     return header + "".join(line + "\n" for line in _block(data, 0))
 
 
-def scalar(value: Any) -> str:
-    """One scalar as YAML: plain where unambiguous, else a JSON-style double-quoted string."""
+def scalar(value: Any, flow: bool = False) -> str:
+    """One scalar as YAML: plain where unambiguous, else a double-quoted string. Inside a flow
+    list (`[a, b]`) a `:` is quoted too: libyaml refuses it in plain flow scalars."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -51,6 +52,7 @@ def scalar(value: Any) -> str:
         and not text.endswith(":")
         and text.lower() not in _KEYWORDS
         and not (text[0].isdigit() and ":" in text)
+        and not (flow and ":" in text)
     ):
         return text
     return _quoted(text)
@@ -74,7 +76,7 @@ def _inline(value: Any) -> str:
     if isinstance(value, Mapping):
         return "{}"
     if isinstance(value, Sequence) and not isinstance(value, str):
-        return "[" + ", ".join(scalar(v) for v in value) + "]"
+        return "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
     return scalar(value)
 
 

@@ -19,7 +19,8 @@ scalars = st.one_of(
                      "a: b", "#x", "x #y", "*.a", "&a", "!t", "%x", "@x", "`x", "|", ">", "'q'",
                      '"q"', "[a]", "{a}", "a,b", "?", ":", "-", "1_000", "+1", "08", "...", "---",
                      "a\nb\n", "  lead\nx\n", "x\n\n", "x \ny\n", "\tx\ny\n", "x\n\ny\n",
-                     "# not a comment\nx\n", "x\n---\ny\n", "|\nx\n", "x\r\ny\n"]),
+                     "# not a comment\nx\n", "x\n---\ny\n", "|\nx\n", "x\r\ny\n", "a:b", "x:1",
+                     "no-new-privileges:true", "a#b", "a,b:c"]),
     st.integers(),
     st.booleans(),
     st.none(),
@@ -50,7 +51,9 @@ def _normal(value: Any) -> Any:
 def test_round_trips_through_yaml_1_2_and_1_1(data: dict[str, Any]) -> None:
     text = dump(data, "# header\n")
     assert YAML(typ="safe", pure=True).load(text) == _normal(data)
+    assert YAML(typ="safe", pure=False).load(text) == _normal(data)  # libyaml's scanner
     assert yaml.safe_load(text) == _normal(data)
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == _normal(data)
 
 
 def test_layout() -> None:
@@ -66,6 +69,7 @@ def test_long_lists_go_block_style() -> None:
 
 def test_quoting_is_minimal_but_safe() -> None:
     plain = ["x", "/etc/a.yaml", "../src", "2s", "6g", "no-new-privileges:true", "http://a:1/b"]
+    assert scalar("no-new-privileges:true", flow=True) == '"no-new-privileges:true"'
     quoted = ["yes", "1000:1000", "8888", "*.a.com", "-c", "a b", "", "1e3", "x:"]
     assert [scalar(s) for s in plain] == plain
     assert all(scalar(s).startswith('"') for s in quoted)
