@@ -46,14 +46,14 @@ def analyse(path: str, options: Options, *, strict: bool = False) -> Analysed:
 
 def resolve_targets(names: Iterable[str]) -> tuple[str, ...]:
     """Selected targets plus those they require, in registry order; `all` is every target."""
-    from bottlec.targets import DEFAULT, TARGETS
+    from bottlec.targets import DEFAULT, TARGETS, target
 
     wanted = set(names or DEFAULT)
     if "all" in wanted:
         wanted = set(TARGETS)
     pending = list(wanted)
     while pending:
-        for required in TARGETS[pending.pop()].REQUIRES:
+        for required in target(pending.pop()).REQUIRES:
             if required not in wanted:
                 wanted.add(required)
                 pending.append(required)
@@ -62,12 +62,12 @@ def resolve_targets(names: Iterable[str]) -> tuple[str, ...]:
 
 def emit(graph: ir.Graph, targets: Iterable[str], source_dir: str) -> dict[str, str]:
     """Every file of the chosen targets, sorted by path."""
-    from bottlec.targets import TARGETS, Context
+    from bottlec.targets import Context, target
 
     context = Context(source_dir=source_dir)
     files: dict[str, str] = {}
     for name in targets:
-        files |= TARGETS[name].emit(graph, context)
+        files |= target(name).emit(graph, context)
     return dict(sorted(files.items()))
 
 

@@ -13,13 +13,15 @@ from typing import Any
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
+from bottlec import model
 from bottlec.load import Document, PathKey
 from bottlec.model import Manifest, Origin
 from bottlec.validate import schema
 
-_ORIGIN_KEY = "__origin__"
+# The key under which the annotating walk hands each object its origin. The schema admits no
+# key of that name in the manifest, so it cannot clash with one.
+_ORIGIN_KEY = "origin"
 
 
 def structure(doc: Document) -> Manifest:
@@ -64,14 +66,12 @@ class _Annotator:
 
 
 @functools.cache
-def _converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
+def _converter() -> cattrs.BaseConverter:
+    """cattrs' reflective converter: no code is generated per class, which keeps cold starts
+    short; the input has passed the schema, so its strictness would add nothing."""
+    conv = cattrs.BaseConverter()
     conv.register_structure_hook(Origin, lambda value, _: value)
-
-    def hook(cls: type) -> Any:
-        return make_dict_structure_fn(
-            cls, conv, _cattrs_forbid_extra_keys=True, origin=override(rename=_ORIGIN_KEY)
-        )
-
-    conv.register_structure_hook_factory(lambda cls: attrs.has(cls) and cls is not Origin, hook)
+    for value in vars(model).values():  # annotations are strings until resolved
+        if isinstance(value, type) and attrs.has(value):
+            attrs.resolve_types(value)
     return conv

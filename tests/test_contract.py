@@ -39,3 +39,9 @@ def test_ports_reach_the_built_in_commands() -> None:
 
 def test_the_healthcheck_the_compiler_writes_runs_this_file() -> None:
     assert contract.HEALTHCHECK == ("python3", "/app/sidecar_init.py", "--healthcheck")
+
+
+def test_the_target_registry_names_each_module_by_its_own_name() -> None:
+    from bottlec.targets import TARGETS, target
+
+    assert {name: target(name).NAME for name in TARGETS} == {name: name for name in TARGETS}
