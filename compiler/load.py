@@ -9,7 +9,6 @@ before anything expands it.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import stat
@@ -98,7 +97,7 @@ def load(path: str) -> Document:
     return Document(
         path=path,
         folder=os.path.dirname(os.path.abspath(path)),
-        sha256=hashlib.sha256(raw).hexdigest(),
+        sha256=_sha256(raw),
         lines=lines,
         data=data,
         positions=builder.positions,
@@ -120,9 +119,19 @@ def load_stream(path: str) -> list[Document]:
         builder = _Builder(path)
         data = builder.build(node) if node is not None else None
         folder = os.path.dirname(os.path.abspath(path))
-        sha = hashlib.sha256(raw).hexdigest()
+        sha = _sha256(raw)
         docs.append(Document(path, folder, sha, lines, data, builder.positions))
     return docs
+
+
+def _sha256(raw: bytes) -> str:
+    """The manifest's hash. CPython's own sha256 module loads in microseconds; `hashlib`
+    loads OpenSSL first (a few milliseconds of every cold compile)."""
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]
+    except ImportError:
+        from hashlib import sha256
+    return str(sha256(raw).hexdigest())
 
 
 def _read(path: str) -> bytes:
@@ -191,6 +200,7 @@ def _parse(text: str, every: bool = False) -> Any:
     when it accepts the text. libyaml reads YAML 1.1 syntax, which refuses a few YAML 1.2
     forms (`[https://x]`): ruamel's pure-Python YAML 1.2 parser decides those, and words the
     errors. Both resolve tags with ruamel's YAML 1.2 resolver."""
+
     def compose(pure: bool) -> Any:
         parser = YAML(typ="safe", pure=pure)
         return list(parser.compose_all(text)) if every else parser.compose(text)
@@ -199,7 +209,6 @@ def _parse(text: str, every: bool = False) -> Any:
         return compose(pure=False)
     except (MarkedYAMLError, ReaderError):
         return compose(pure=True)
-
 
 
 def _line_col(text: str, index: int) -> tuple[int, int]:

@@ -13,7 +13,6 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -343,6 +342,8 @@ class _Lowering:
         url = r.upstream
         if "://" not in url:
             return url.partition("@")[2].partition(":")[0].lower()
+        from urllib.parse import urlsplit  # only manifests with URL upstreams pay for it
+
         parts = urlsplit(url)
         if parts.scheme == "https" and (parts.username or parts.password):
             self.fail(

@@ -9,7 +9,6 @@ creating its folders.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
 import fcntl
 import os
@@ -250,6 +249,8 @@ def drift(out_dir: str, files: Mapping[str, str]) -> Drift:
 
 def _diff(out_dir: str, rel: str, old: str | None, new: str | None) -> str:
     shown = os.path.join(out_dir, rel).replace(os.sep, "/")
+    import difflib  # for `check` only
+
     lines = difflib.unified_diff(
         (old or "").splitlines(keepends=True),
         (new or "").splitlines(keepends=True),

@@ -4,7 +4,6 @@ their form."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 _DURATION = re.compile(r"(\d+)([hms])")
 _SECONDS = {"h": 3600, "m": 60, "s": 1}
@@ -25,8 +24,10 @@ def size_bytes(size: str) -> int:
     if match is None:
         raise ValueError(f"not a size: {size!r}")
     number, unit = match.groups()
-    exact = Decimal(number) * _BYTES[unit[0].lower()]
-    return int(exact.to_integral_value(rounding="ROUND_CEILING"))
+    whole, _, fraction = number.partition(".")
+    scale = _BYTES[unit[0].lower()]
+    parts = -(-int(fraction or "0") * scale // 10 ** len(fraction))  # ceiling, in integers
+    return int(whole) * scale + int(parts)
 
 
 def compose_size(n_bytes: int) -> str:

@@ -7,7 +7,6 @@ plain English at the position of the key or value at fault.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -109,7 +108,7 @@ def _explain(error: Any, doc: Document) -> Iterator[Diagnostic]:
         for key in sorted(
             set(error.instance) - set(known), key=lambda k: doc.span((*path, k)).line
         ):
-            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            close = _close(key, known)
             guess = f" (did you mean {close[0]!r}?)" if close else ""
             yield Diagnostic(
                 f"unknown key {key!r}{guess}",
@@ -135,6 +134,12 @@ def _explain(error: Any, doc: Document) -> Iterator[Diagnostic]:
     yield Diagnostic(
         _message(kind, value, sub, error.instance), doc.span(path), _hint(kind, sub, error.instance)
     )
+
+
+def _close(key: str, known: list[str]) -> list[str]:
+    import difflib  # on the error path only
+
+    return difflib.get_close_matches(key, known, n=1, cutoff=0.6)
 
 
 def _key_span(doc: Document, parent: PathKey, key: str) -> Span:
