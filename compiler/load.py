@@ -90,7 +90,7 @@ def load(path: str) -> Document:
     lines = tuple(text.splitlines(keepends=True))
     root = _compose(path, text)
     builder = _Builder(path)
-    data = builder.build(root)
+    data = builder.build(root, anchors="&" in text)
     if not isinstance(data, dict):
         kind = "nothing" if data is None else _kind(data)
         raise _error(path, 1, 1, f"a manifest is a mapping of keys to values, found {kind}")
@@ -117,7 +117,7 @@ def load_stream(path: str) -> list[Document]:
     docs = []
     for node in nodes:
         builder = _Builder(path)
-        data = builder.build(node) if node is not None else None
+        data = builder.build(node, anchors="&" in text) if node is not None else None
         folder = os.path.dirname(os.path.abspath(path))
         sha = _sha256(raw)
         docs.append(Document(path, folder, sha, lines, data, builder.positions))
@@ -239,8 +239,11 @@ class _Builder:
         self._sizes: dict[int, int] = {}
         self._active: set[int] = set()
 
-    def build(self, root: Node) -> Any:
-        self._check_size(root)
+    def build(self, root: Node, anchors: bool = True) -> Any:
+        """Plain data from `root`; `anchors` says whether the text defines any (without one
+        there is no alias, so nothing can expand and the size check is skipped)."""
+        if anchors:
+            self._check_size(root)
         self.positions[()] = Position((1, 1))
         return self._value(root, ())
 
@@ -278,6 +281,8 @@ class _Builder:
         return size
 
     def _value(self, node: Node, path: PathKey) -> Any:
+        if len(path) > MAX_DEPTH:
+            raise self._fail(node, f"the manifest nests deeper than {MAX_DEPTH} levels")
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         if isinstance(node, SequenceNode):

@@ -8,8 +8,9 @@ quotes every string a YAML 1.1 or 1.2 reader could take for something else
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:+=-]*$")
@@ -27,25 +28,32 @@ _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 def dump(data: Mapping[str, Any], header: str = "") -> str:
     """`data` as a YAML document, after `header` (comment lines, already prefixed `# `)."""
-    return header + "".join(line + "\n" for line in _block(data, 0))
+    lines: list[str] = []
+    _block(data, 0, lines)
+    return header + "".join(line + "\n" for line in lines)
 
 
 def scalar(value: Any, flow: bool = False) -> str:
     """One scalar as YAML: plain where unambiguous, else a double-quoted string. Inside a flow
     list (`[a, b]`) a `:` is quoted too: libyaml refuses it in plain flow scalars."""
+    if isinstance(value, str):
+        return _text(value, flow)
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        # YAML 1.1 readers want a dot before an exponent: 1e-05 -> 1.0e-05.
-        text = repr(value)
-        return text.replace("e", ".0e") if "e" in text and "." not in text else text
-    text = str(value)
+    if value.is_integer():
+        return str(int(value))
+    # YAML 1.1 readers want a dot before an exponent: 1e-05 -> 1.0e-05.
+    text = repr(value)
+    return text.replace("e", ".0e") if "e" in text and "." not in text else text
+
+
+@functools.lru_cache(maxsize=4096)
+def _text(text: str, flow: bool) -> str:
+    """A string scalar; artifacts repeat keys and values, so answers are remembered."""
     if (
         _PLAIN.fullmatch(text)
         and not _NOT_TEXT.fullmatch(text)
@@ -72,65 +80,58 @@ def _quoted(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def _inline(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{}"
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
-    return scalar(value)
-
-
 def _literal(value: Any) -> bool:
     """Multi-line text is written as a literal block (`|`), exactly as it reads."""
     return (
         isinstance(value, str)
+        and "\n" in value[:-1]
         and value.endswith("\n")
         and not value.endswith("\n\n")
-        and "\n" in value[:-1]
         and not value.startswith((" ", "\n"))
         and all(c == "\n" or (c.isprintable() and c != "\ufeff") for c in value)
         and not any(line.endswith(" ") for line in value.split("\n"))
     )
 
 
-def _literal_lines(text: str, indent: int) -> Iterator[str]:
+def _literal_lines(text: str, pad: str, lines: list[str]) -> None:
+    lines.extend(f"{pad}{line}" if line else "" for line in text[:-1].split("\n"))
+
+
+def _flow(value: Any, indent: int) -> str | None:
+    """`value` on one line, or None when it needs lines of its own."""
+    if isinstance(value, dict):
+        return None if value else "{}"
+    if isinstance(value, (list, tuple)):
+        if any(isinstance(v, (dict, list, tuple)) for v in value):
+            return None
+        text = "[" + ", ".join(scalar(v, flow=True) for v in value) + "]"
+        return None if len(text) + 2 * indent > _FLOW_WIDTH else text
+    return None if _literal(value) else scalar(value)
+
+
+def _block(value: Any, indent: int, lines: list[str]) -> None:
     pad = "  " * indent
-    for line in text[:-1].split("\n"):
-        yield f"{pad}{line}" if line else ""
-
-
-def _is_block(value: Any, indent: int) -> bool:
-    if _literal(value):
-        return True
-    if isinstance(value, Mapping):
-        return bool(value)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        if any(isinstance(v, (Mapping, list, tuple)) for v in value):
-            return True
-        return len(_inline(value)) + 2 * indent > _FLOW_WIDTH
-    return False
-
-
-def _block(value: Mapping[str, Any] | Sequence[Any], indent: int) -> Iterator[str]:
-    pad = "  " * indent
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         for key, item in value.items():
-            if _literal(item):
-                yield f"{pad}{scalar(key)}: |"
-                yield from _literal_lines(item, indent + 1)
-            elif _is_block(item, indent):
-                yield f"{pad}{scalar(key)}:"
-                yield from _block(item, indent + 1)
+            head = f"{pad}{scalar(key)}:"
+            inline = _flow(item, indent)
+            if inline is not None:
+                lines.append(f"{head} {inline}")
+            elif isinstance(item, str):
+                lines.append(f"{head} |")
+                _literal_lines(item, pad + "  ", lines)
             else:
-                yield f"{pad}{scalar(key)}: {_inline(item)}"
+                lines.append(head)
+                _block(item, indent + 1, lines)
         return
     for item in value:
-        if _literal(item):
-            yield f"{pad}- |"
-            yield from _literal_lines(item, indent + 1)
-        elif _is_block(item, indent + 1):
-            lines = list(_block(item, indent + 1))
-            yield f"{pad}- {lines[0].lstrip()}"
-            yield from lines[1:]
+        inline = _flow(item, indent + 1)
+        if inline is not None:
+            lines.append(f"{pad}- {inline}")
+        elif isinstance(item, str):
+            lines.append(f"{pad}- |")
+            _literal_lines(item, pad + "  ", lines)
         else:
-            yield f"{pad}- {_inline(item)}"
+            start = len(lines)
+            _block(item, indent + 1, lines)
+            lines[start] = f"{pad}- {lines[start].lstrip()}"
