@@ -90,7 +90,14 @@ def measure(work: Path, compose: Path, bottlec: str, rounds: int) -> list[str]:
     shutil.copy(KITCHEN_SINK, work / "bottle.yaml")
     run([bottlec, "compile", "bottle.yaml", "--target", "all"], work)
     out = work / "bottle.out"
-    floor = race({"python": ([sys.executable, "-S", "-c", "pass"], work)}, rounds)["python"]
+    floors = race({
+        "python": ([sys.executable, "-S", "-c", "pass"], work),
+        "site": ([sys.executable, "-c", "pass"], work),
+        # What the design card's libraries cost before bottlec runs a line of its own.
+        "libraries": ([sys.executable, "-c", "import argparse, attrs, cattrs, ruamel.yaml.cyaml"],
+                      work),
+    }, rounds)  # fmt: skip
+    floor = floors["python"]
     cold = race({
         "bottlec": ([bottlec, "compile", "bottle.yaml", "--target", "all", "-o", "again"], work),
         "compose": ([str(compose), "-f", "compose.yaml", "config", "--quiet"], out),
@@ -99,6 +106,9 @@ def measure(work: Path, compose: Path, bottlec: str, rounds: int) -> list[str]:
     ms: Callable[[float], str] = lambda s: f"{s * 1000:7.1f} ms"  # noqa: E731
     lines = [
         f"python -S -c pass                      {ms(floor)}",
+        f"python -c pass (with site)             {ms(floors['site'])}",
+        f"import argparse attrs cattrs ruamel    {ms(floors['libraries'])}"
+        f"   {floors['libraries'] / cold['compose']:.2f}x compose config",
         f"compose config --quiet (kitchen-sink)  {ms(cold['compose'])}",
         f"bottlec compile --target all           {ms(cold['bottlec'])}"
         f"   {cold['bottlec'] / cold['compose']:.2f}x compose config",
