@@ -46,7 +46,8 @@ class _Checker:
         return self.check(value, node)
 
 
-def _type_of(value: Any) -> str:
+def json_type(value: Any) -> str:
+    """The JSON Schema type of a loaded value (a whole float is an integer, as in JSON)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -61,7 +62,7 @@ def _type_of(value: Any) -> str:
 
 
 def _is_type(value: Any, name: str) -> bool:
-    kind = _type_of(value)
+    kind = json_type(value)
     return kind == name or (name == "number" and kind == "integer")
 
 

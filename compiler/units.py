@@ -30,12 +30,17 @@ def size_bytes(size: str) -> int:
     return int(whole) * scale + int(parts)
 
 
-def compose_size(n_bytes: int) -> str:
-    """The largest unit that divides `n_bytes` exactly, in compose's spelling: 6g, 1536m, 100k."""
-    for suffix, unit in (("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)):
+def binary_size(n_bytes: int, g: str, m: str, k: str) -> str:
+    """`n_bytes` in the largest binary unit that divides it exactly, spelt `g`, `m` or `k`."""
+    for suffix, unit in ((g, 1 << 30), (m, 1 << 20), (k, 1 << 10)):
         if n_bytes % unit == 0:
             return f"{n_bytes // unit}{suffix}"
     return str(n_bytes)
+
+
+def compose_size(n_bytes: int) -> str:
+    """A size in compose's spelling: 6g, 1536m, 100k."""
+    return binary_size(n_bytes, "g", "m", "k")
 
 
 def duration_text(total: int) -> str:

@@ -71,23 +71,11 @@ def _validator_class() -> Any:
     return validators.extend(Draft202012Validator, {"pattern": pattern})  # type: ignore[no-untyped-call]
 
 
-def _kind(value: object) -> str:
-    """The JSON type name of a loaded value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object" if isinstance(value, dict) else "array"
-
-
 def _found(value: object) -> str:
-    kind = _kind(value)
+    from bottlec.conforms import json_type
+
+    kind = json_type(value)
+    kind = "number" if kind == "integer" and isinstance(value, float) else kind
     if kind in ("object", "array", "null"):
         return _TYPES[kind]
     return f"{'a boolean' if kind == 'boolean' else _TYPES[kind]} ({show(value)})"

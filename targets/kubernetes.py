@@ -14,7 +14,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from bottlec import contract, ir
+from bottlec import contract, ir, units
 from bottlec.targets._common import Context, agent_environment, config_files, header, sidecar_flags
 from bottlec.targets._configs import daemon_configs
 from bottlec.targets._yaml import dump
@@ -355,11 +355,8 @@ def cpu(cpus: float) -> str:
 
 
 def memory(n_bytes: int) -> str:
-    """A memory quantity in the largest binary unit that divides it: `6Gi`, `1536Mi`."""
-    for suffix, unit in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
-        if n_bytes % unit == 0:
-            return f"{n_bytes // unit}{suffix}"
-    return str(n_bytes)
+    """A memory quantity: `6Gi`, `1536Mi`."""
+    return units.binary_size(n_bytes, "Gi", "Mi", "Ki")
 
 
 def literal(text: str) -> str:
