@@ -11,7 +11,7 @@ BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
 # so a module added or removed means installing again; contents are picked up live.
 SOURCES := $(sort $(wildcard compiler/*.py targets/*.py schemas/*.json))
 
-.PHONY: demo test fuzz lint bench clean FORCE
+.PHONY: demo test fuzz e2e lint bench clean FORCE
 
 $(VENV)/.sources: FORCE
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
@@ -43,6 +43,14 @@ test: $(STAMP) $(BUNDLE_STAMP)
 ## fuzz: the property tests with many more examples (and a fresh seed) than CI runs
 fuzz: $(STAMP) $(BUNDLE_STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -p no:cacheprovider tests/test_fuzz.py tests/test_yaml_writer.py
+
+## e2e: the sandbox-escape suite on a real Docker engine (as root; installs docker.io and
+## debootstrap when missing, starts dockerd by hand and restores the host afterwards)
+e2e: $(STAMP) $(BUNDLE_STAMP)
+	@command -v dockerd >/dev/null && command -v debootstrap >/dev/null || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			docker.io debootstrap iptables iproute2; }
+	$(BIN)/python -m pytest -p no:cacheprovider e2e
 
 ## lint: ruff and mypy, as pre-commit runs them
 lint: $(STAMP) $(BUNDLE_STAMP)

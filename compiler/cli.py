@@ -83,6 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     audit = command("audit", _audit, "check emitted artifacts against the security invariants")
     audit.add_argument("out_dirs", nargs="+", metavar="DIR", help="output folders to audit")
     audit.add_argument("--format", choices=["text", "json"], default="text")
+    prune = command("prune", _prune, "remove the containers and networks of stopped bottles")
+    prune.add_argument("--name", help="only the bottle of this name")
     supervise = command("supervise", _supervise, "list and answer the agent's approval requests")
     supervise.add_argument(
         "--queue",
@@ -217,6 +219,14 @@ def _audit(args: argparse.Namespace) -> int:
     if findings:
         print(f"bottlec: {len(findings)} finding(s)", file=sys.stderr)
     return 1 if findings else 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from bottlec.prune import prune
+
+    for line in prune(args.name):
+        print(line)
+    return 0
 
 
 def _supervise(args: argparse.Namespace) -> int:
