@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from bottlec import contract, credentials
+from bottlec import contract, credentials, hostpaths
 from bottlec.diagnostics import BottlecError, UsageError
 from bottlec.load import Document, PathKey, load, load_stream
 
@@ -38,8 +38,6 @@ RULES = {
     "BA012": "the agent never sees the CA's private key",
 }
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
-_SYSTEM = ("/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/var/run", "/run", "/root",
-           "/var/lib/docker", "/var/lib/containerd")  # fmt: skip
 
 
 @attrs.frozen
@@ -181,12 +179,8 @@ def _mounts(a: _Auditor, doc: Document, at: PathKey, service: dict[str, Any], ag
 
 
 def _host_path_problem(source: str) -> str | None:
-    path = posixpath.normpath(source)
-    if path.endswith(".sock"):
-        return f"a socket ({source})"
-    if path == "/" or any(path == d or path.startswith(d + "/") for d in _SYSTEM):
-        return f"a host system folder ({source})"
-    return None
+    problem = hostpaths.exposure(source) if source.startswith("/") else None
+    return f"{problem} ({source})" if problem else None
 
 
 def _agent_network(a: _Auditor, doc: Document, agent: dict[str, Any], networks: Any) -> None:

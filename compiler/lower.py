@@ -16,22 +16,12 @@ from collections.abc import Iterable
 
 import attrs
 
-from bottlec import contract, credentials, ir, model, units
+from bottlec import contract, credentials, hostpaths, ir, model, units
 from bottlec.diagnostics import Diagnostic, ManifestError, Severity
 from bottlec.model import Origin
 
 MUTABLE_TAGS = frozenset({"latest", "dev", "main", "master", "edge", "nightly", "stable"})
 
-#: Host folders no bottle may mount: the host's system and its control sockets.
-SYSTEM_DIRS = (
-    "/etc", "/proc", "/sys", "/dev", "/boot", "/usr", "/var/run", "/run", "/root",
-    "/bin", "/sbin", "/lib", "/lib64", "/var/lib/docker", "/var/lib/containerd",
-)  # fmt: skip
-_SOCKETS = frozenset({"docker.sock", "containerd.sock", "podman.sock", "crio.sock"})
-_CREDENTIAL_DIRS = frozenset({".ssh", ".docker", ".aws", ".kube", ".gnupg"})
-#: Agent paths the compiler itself mounts.
-_RESERVED_TARGETS = frozenset({contract.AGENT_CA_DIR, "/tmp"})  # noqa: S108 - the agent's tmpfs
-_BAD_TARGET_ROOTS = ("/proc", "/sys", "/dev")
 #: Variables a sidecar secret may not override: the init's own and the runtime's.
 _SIDECAR_ENV_OWNED = frozenset(
     {"PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}
@@ -140,7 +130,7 @@ class _Lowering:
         return ir.Agent(
             image=ir.Image(a.image),
             command=a.command,
-            workdir=_normal(a.workdir),
+            workdir=hostpaths.normal(a.workdir),
             user=a.user,
             env=tuple(sorted((e.name, e.value) for e in a.env)),
             secrets=tuple(sorted(a.secrets)),
@@ -202,11 +192,12 @@ class _Lowering:
         out: list[ir.Mount] = []
         seen: set[str] = set()
         for m in mounts:
-            source, target = _normal(m.source), _normal(m.target)
+            source, target = hostpaths.normal(m.source), hostpaths.normal(m.target)
             self.mount_source(source, m.origin)
             self.mount_target(target, seen, m.origin)
             seen.add(target)
-            out.append(ir.Mount(source, target, m.read_only, _unique(_slug(target), out)))
+            name = hostpaths.unique(hostpaths.slug(target), {o.name for o in out})
+            out.append(ir.Mount(source, target, m.read_only, name))
         return tuple(out)
 
     def mount_source(self, source: str, origin: Origin | None) -> None:
@@ -218,8 +209,8 @@ class _Lowering:
                 hint="write the path relative to the manifest's folder, or absolute",
             )
             return
-        host = _normal(posixpath.join(self.folder.replace(os.sep, "/"), source))
-        problem = _sensitive(host)
+        host = hostpaths.normal(posixpath.join(self.folder.replace(os.sep, "/"), source))
+        problem = hostpaths.exposure(host)
         if problem:
             self.fail(
                 f"mounting {problem} would expose the host to the agent",
@@ -229,12 +220,11 @@ class _Lowering:
             )
 
     def mount_target(self, target: str, seen: set[str], origin: Origin | None) -> None:
+        problem = hostpaths.target_problem(target)
         if target in seen:
             self.fail(f"{target!r} is already a mount target", origin, "target")
-        elif target == "/" or target in _RESERVED_TARGETS:
-            self.fail(f"{target!r} cannot be a mount target: bottlec mounts it", origin, "target")
-        elif any(target == r or target.startswith(r + "/") for r in _BAD_TARGET_ROOTS):
-            self.fail(f"{target!r} is a kernel file system inside the container", origin, "target")
+        elif problem:
+            self.fail(f"{target!r} cannot be a mount target: {problem}", origin, "target")
 
     # -- egress --------------------------------------------------------------------------------
 
@@ -482,20 +472,6 @@ class _Lowering:
         return ir.Backends(address, b.kubernetes.namespace)
 
 
-def _slug(target: str) -> str:
-    """A mount's short name, from its target: `/home/agent/.cache` -> `home-agent-cache`."""
-    return re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")[:40].strip("-") or "root"
-
-
-def _unique(name: str, taken: list[ir.Mount]) -> str:
-    names = {m.name for m in taken}
-    n = 2
-    unique = name
-    while unique in names:
-        unique, n = f"{name}-{n}", n + 1
-    return unique
-
-
 def _reserved_hint() -> str:
     return "bottlec sets the proxy, CA, GIT_GATE_URL and MCP_SUPERVISE_URL variables itself"
 
@@ -507,27 +483,3 @@ def _wildcard(host: str) -> str:
 
 def _is_ip(host: str) -> bool:
     return all(part.isdigit() for part in host.split("."))
-
-
-def _normal(path: str) -> str:
-    """Normalise a path, keeping it relative when it was (`./src/` -> `src`, `//usr` -> `/usr`)."""
-    normal = posixpath.normpath(path)
-    return "/" + normal.lstrip("/") if normal.startswith("/") else normal
-
-
-def _sensitive(host: str) -> str | None:
-    """What a host path would expose, or None when it is an ordinary folder."""
-    if host == "/":
-        return "the host's root folder"
-    if posixpath.basename(host) in _SOCKETS:
-        return "a container engine's control socket"
-    for d in SYSTEM_DIRS:
-        if host == d or host.startswith(d + "/"):
-            return f"the system folder {d}"
-    parts = host.split("/")
-    if host == "/home" or (len(parts) == 3 and parts[1] == "home"):
-        return "a whole home folder"
-    found = _CREDENTIAL_DIRS.intersection(parts)
-    if found:
-        return f"the credential folder {min(found)}"
-    return None

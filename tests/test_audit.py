@@ -101,7 +101,7 @@ BREAKS: list[tuple[str, str, Callable[[Path], None], str]] = [
      "repository 'app' (git-gate.yaml repos[0])"),
     ("BA011", COMPOSE, lambda p: _yaml(p, lambda d: _agent(d)["volumes"].append(
         {"type": "bind", "source": "/var/run/docker.sock", "target": "/var/run/docker.sock"})),
-     "agent mounts a socket (/var/run/docker.sock)"),
+     "agent mounts a container engine's control socket (/var/run/docker.sock)"),
     ("BA011", KUBE, lambda p: _objects(p, "Deployment", "-agent", lambda d: _pod(d)[
         "volumes"].append({"name": "host", "hostPath": {"path": "/"}})),
      "claude-bottle-kitchen-sink-agent mounts a host path"),

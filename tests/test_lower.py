@@ -136,7 +136,8 @@ def test_mount_targets(manifest: Callable[..., Path]) -> None:
         "agent.mounts[2].target: '/' cannot be a mount target: bottlec mounts it",
         "agent.mounts[3].target: '/tmp' cannot be a mount target: bottlec mounts it",
         "agent.mounts[4].target: '/etc/bottle/ca' cannot be a mount target: bottlec mounts it",
-        "agent.mounts[5].target: '/sys/x' is a kernel file system inside the container",
+        "agent.mounts[5].target: '/sys/x' cannot be a mount target: it is a kernel file "
+        "system inside the container",
     ]
 
 
