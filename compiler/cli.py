@@ -153,6 +153,12 @@ def _compiled(args: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
         base = args.out or os.path.join(os.path.dirname(path), DEFAULT_OUT)
         out_dir = os.path.join(base, graph.name) if several else base
         key = os.path.normcase(os.path.abspath(out_dir))
+        for inside, what in ((folder, "the manifest"), (os.getcwd(), "the current folder")):
+            if os.path.commonpath([key, os.path.normcase(inside)]) == key:
+                raise UsageError(
+                    f"{out_dir}: holds {what}; artifacts need a folder of their own "
+                    f"(the default is {DEFAULT_OUT} next to the manifest)"
+                )
         if key in seen:
             raise UsageError(
                 f"{path}: bottle {graph.name!r} would share {out_dir} with {seen[key]}"

@@ -257,3 +257,15 @@ def test_python_dash_m_and_the_console_script(manifest: Callable[..., Path]) -> 
         assert result.returncode == 1
         assert result.stdout == ""
         assert result.stderr.startswith("bottle.yaml:3:1: error: agent: missing required key")
+
+
+@pytest.mark.parametrize("out", [".", "..", "sub/.."])
+def test_the_output_folder_cannot_hold_the_manifest_or_the_current_folder(
+    bottlec: Callable[..., Run], manifest: Callable[..., Path], out: str
+) -> None:
+    manifest(GOOD)
+    Path("sub").mkdir()
+    run = bottlec("compile", "bottle.yaml", "-o", out)
+    assert run.code == 2
+    assert "artifacts need a folder of their own" in run.err
+    assert sorted(p.name for p in Path().iterdir()) == ["bottle.yaml", "sub"]
