@@ -36,7 +36,6 @@ class Options:
     graph is for (each backend's limits are checked only when it is chosen)."""
 
     sidecar_image: str
-    sidecar_image_origin: str = "default"
     targets: frozenset[str] = frozenset()
 
 

@@ -93,4 +93,4 @@ def options_from(environ: Mapping[str, str]) -> tuple[Options, list[Diagnostic]]
                 severity=Severity.WARNING,
             )
         )
-    return Options(image, SIDECAR_IMAGE_VAR), warnings
+    return Options(image), warnings
