@@ -54,7 +54,7 @@ class _Annotator:
 
     def _entry(self, name: str, value: Any, entry: dict[str, Any], path: PathKey) -> dict[str, Any]:
         walked = self.walk(value, entry, path)
-        body = walked if isinstance(walked, dict) else {"value": walked, _ORIGIN_KEY: None}
+        body = walked if isinstance(walked, dict) else {"value": walked}
         return {**body, "name": name, _ORIGIN_KEY: self._origin(path)}
 
     def _resolve(self, sub: dict[str, Any]) -> dict[str, Any]:
