@@ -14,8 +14,7 @@ SOURCES := $(sort $(wildcard compiler/*.py targets/*.py schemas/*.json))
 .PHONY: demo test fuzz e2e lint bench clean FORCE
 
 $(VENV)/.sources: FORCE
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
-		echo "make: cannot create $(VENV); on Debian: apt-get install python3-venv" >&2; exit 1; }
+	@test -x $(BIN)/python || { PYTHON=$(PYTHON) scripts/prerequisites.sh venv && $(PYTHON) -m venv $(VENV); }
 	@echo '$(SOURCES)' | cmp -s - $@ || echo '$(SOURCES)' > $@
 
 $(STAMP): pyproject.toml $(VENV)/.sources
@@ -24,7 +23,8 @@ $(STAMP): pyproject.toml $(VENV)/.sources
 	touch $@
 
 $(BUNDLE_STAMP): bundle/requirements.txt bundle/requirements-test.txt
-	test -x $(BUNDLE_VENV)/bin/python || $(PYTHON) -m venv $(BUNDLE_VENV)
+	test -x $(BUNDLE_VENV)/bin/python || { PYTHON=$(PYTHON) scripts/prerequisites.sh venv && \
+		$(PYTHON) -m venv $(BUNDLE_VENV); }
 	$(BUNDLE_VENV)/bin/python -m pip install --quiet --upgrade 'pip>=24'
 	$(BUNDLE_VENV)/bin/python -m pip install --quiet --prefer-binary \
 		-r bundle/requirements.txt -r bundle/requirements-test.txt
@@ -38,6 +38,7 @@ demo: $(STAMP)
 
 ## test: the whole suite, the real judges included
 test: $(STAMP) $(BUNDLE_STAMP)
+	@PYTHON=$(PYTHON) scripts/prerequisites.sh tests
 	$(BIN)/python -m pytest
 
 ## fuzz: the property tests with many more examples (and a fresh seed) than CI runs
