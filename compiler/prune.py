@@ -14,15 +14,40 @@ from bottlec import contract
 from bottlec.diagnostics import UsageError
 
 
+def _unix_socket_problem() -> str | None:
+    """Why the engine's unix socket cannot be reached, if it is one (asked before the SDK is,
+    which leaks a socket when the engine is down)."""
+    import os
+    import socket
+
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if not host.startswith("unix://"):
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(host.removeprefix("unix://"))
+    except OSError as e:
+        return f"{host}: {e.strerror or e}"
+    return None
+
+
 def _client() -> Any:
+    problem = _unix_socket_problem()
+    if problem:
+        raise UsageError(f"cannot reach the Docker engine ({problem}); is DOCKER_HOST right?")
     try:
         import docker  # type: ignore[import-untyped]
     except ImportError:
         raise UsageError("bottlec prune needs the docker package (pip install docker)") from None
+    client = None
     try:
-        client = docker.from_env()
+        # A fixed API version: negotiating one at construction leaks a socket when the
+        # engine is down. 1.41 (Docker 20.10) has every call prune makes.
+        client = docker.from_env(version="1.41")
         client.ping()
     except docker.errors.DockerException as e:
+        if client is not None:
+            client.close()
         raise UsageError(f"cannot reach the Docker engine ({e}); is DOCKER_HOST right?") from None
     return client
 
