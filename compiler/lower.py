@@ -18,25 +18,11 @@ import attrs
 
 from bottlec import contract, credentials, hostpaths, ir, model, units
 from bottlec.diagnostics import Diagnostic, ManifestError, Severity
+from bottlec.lower_egress import EgressRules
 from bottlec.model import Origin
+from bottlec.rules import Options
 
 MUTABLE_TAGS = frozenset({"latest", "dev", "main", "master", "edge", "nightly", "stable"})
-
-#: Variables a sidecar secret may not override: the init's own and the runtime's.
-_SIDECAR_ENV_OWNED = frozenset(
-    {"PATH", "HOME", "LD_PRELOAD", "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}
-    | set(contract.PROXY_VARS)
-    | set(contract.NO_PROXY_VARS)
-)
-
-
-@attrs.frozen
-class Options:
-    """Inputs that are not in the manifest: the sidecars image default, and the targets the
-    graph is for (each backend's limits are checked only when it is chosen)."""
-
-    sidecar_image: str
-    targets: frozenset[str] = frozenset()
 
 
 @attrs.frozen
@@ -52,32 +38,8 @@ def lower(manifest: model.Manifest, source: ir.Source, folder: str, options: Opt
     return _Lowering(manifest, folder, options).run(source)
 
 
-class _Lowering:
-    def __init__(self, manifest: model.Manifest, folder: str, options: Options) -> None:
-        self.m = manifest
-        self.folder = folder
-        self.options = options
-        self.diagnostics: list[Diagnostic] = []
-
-    def fail(
-        self,
-        message: str,
-        origin: Origin | None,
-        *sub: str | int,
-        hint: str | None = None,
-        key: bool = False,
-        severity: Severity = Severity.ERROR,
-        show_source: bool = True,
-    ) -> None:
-        """Record a problem at `origin` (or the part of it `sub` names)."""
-        at = origin or self.m.origin
-        where = at.span(*sub, key=key) if at else None
-        self.diagnostics.append(Diagnostic(message, where, hint, severity, show_source))
-
-    def warn(
-        self, message: str, origin: Origin | None, *sub: str | int, hint: str | None = None
-    ) -> None:
-        self.fail(message, origin, *sub, hint=hint, severity=Severity.WARNING)
+class _Lowering(EgressRules):
+    """Every rule of manifest v1, building the graph as it goes."""
 
     def run(self, source: ir.Source) -> Lowered:
         egress = self.egress()
@@ -225,142 +187,6 @@ class _Lowering:
         elif problem:
             self.fail(f"{target!r} cannot be a mount target: {problem}", origin, "target")
 
-    # -- egress --------------------------------------------------------------------------------
-
-    def egress(self) -> ir.EgressPolicy:
-        e = self.m.egress
-        allow: list[ir.HostPattern] = []
-        for i, text in enumerate(e.allow):
-            pattern = ir.HostPattern(text.lower(), e.origin.span("allow", i) if e.origin else None)
-            if self.host_pattern(pattern, allow, e.origin, i):
-                allow.append(pattern)
-        routes = self.routes(e.routes, allow)
-        return ir.EgressPolicy(tuple(allow), routes, e.dlp)
-
-    def host_pattern(
-        self, p: ir.HostPattern, seen: list[ir.HostPattern], origin: Origin | None, i: int
-    ) -> bool:
-        host = p.text.removeprefix("*.")
-        if _is_ip(host):
-            self.fail(
-                f"{p.text!r} is an IP address; pipelock allows host names only",
-                origin,
-                "allow",
-                i,
-                hint="name the host the agent connects to",
-            )
-            return False
-        if p.wildcard and "." not in host:
-            self.warn(
-                f"{p.text!r} allows every host under the top-level domain {host!r}",
-                origin,
-                "allow",
-                i,
-                hint="name the site's own domain, e.g. '*.example.com'",
-            )
-        if p in seen:
-            self.warn(f"{p.text!r} is listed twice", origin, "allow", i, hint="remove one")
-            return False
-        return True
-
-    def routes(
-        self, routes: Iterable[model.Route], allow: list[ir.HostPattern]
-    ) -> tuple[ir.Route, ...]:
-        out: list[ir.Route] = []
-        for r in routes:
-            host = r.host.lower()
-            if not any(p.matches(host) for p in allow):
-                self.fail(
-                    f"{host!r} is not matched by any egress.allow entry",
-                    r.origin,
-                    "host",
-                    hint=f"add {host!r} (or {_wildcard(host)!r}) to egress.allow",
-                )
-            if any(o.host == host for o in out):
-                self.fail(
-                    f"{host!r} already has a route",
-                    r.origin,
-                    "host",
-                    hint="merge the headers into one route",
-                )
-            for h in r.headers:
-                self.sidecar_secret(h.secret, h.origin, "secret")
-                if h.secret in self.m.agent.secrets:
-                    self.warn(
-                        f"the agent also receives {h.secret!r}, so it is not hidden from it",
-                        h.origin,
-                        "secret",
-                        hint=f"remove {h.secret} from agent.secrets",
-                    )
-            headers = tuple(
-                sorted(
-                    (ir.Header(h.name, h.secret, h.format) for h in r.headers),
-                    key=lambda h: h.name.lower(),
-                )
-            )
-            out.append(ir.Route(host, headers))
-        return tuple(sorted(out, key=lambda r: r.host))
-
-    def sidecar_secret(self, name: str, origin: Origin | None, *sub: str) -> None:
-        if name.startswith(contract.ENV_PREFIX) or name in _SIDECAR_ENV_OWNED:
-            self.fail(
-                f"{name!r} would override a variable the sidecars use",
-                origin,
-                *sub,
-                hint=f"rename the host variable; names starting {contract.ENV_PREFIX} "
-                "and the proxy and runtime variables are reserved",
-            )
-
-    # -- git, supervise, sidecars --------------------------------------------------------------
-
-    def git(self, egress: ir.EgressPolicy) -> ir.GitGate | None:
-        g = self.m.git
-        repos: list[ir.GitRepo] = []
-        for r in g.repos:
-            if any(o.name == r.name for o in repos):
-                self.fail(f"repository name {r.name!r} is used twice", r.origin, "name")
-            host = self.upstream_host(r)
-            if host and g.scan:
-                self.gate_bypass(host, r, egress)
-            if r.credential:
-                self.sidecar_secret(r.credential, r.origin, "credential")
-            repos.append(ir.GitRepo(r.name, r.upstream, r.push, r.credential))
-        return ir.GitGate(g.scan, tuple(repos)) if repos else None
-
-    def upstream_host(self, r: model.Repo) -> str | None:
-        url = r.upstream
-        if "://" not in url:
-            return url.partition("@")[2].partition(":")[0].lower()
-        from urllib.parse import urlsplit  # only manifests with URL upstreams pay for it
-
-        parts = urlsplit(url)
-        if parts.scheme == "https" and (parts.username or parts.password):
-            self.fail(
-                "the upstream URL holds credentials, which would be written into the artifacts",
-                r.origin,
-                "upstream",
-                show_source=False,
-                hint="remove them from the URL and name the host variable in `credential`",
-            )
-        try:
-            return (parts.hostname or "").lower() or None
-        except ValueError:
-            self.fail("the upstream URL has no valid host", r.origin, "upstream")
-            return None
-
-    def gate_bypass(self, host: str, r: model.Repo, egress: ir.EgressPolicy) -> None:
-        for p in egress.allow:
-            if p.matches(host):
-                self.diagnostics.append(
-                    Diagnostic(
-                        f"{p.text!r} lets the agent reach {host!r}, the upstream of repository "
-                        f"{r.name!r}, around the git gate's secret scan",
-                        p.origin or (r.origin.span("upstream") if r.origin else None),
-                        hint=f"remove {p.text!r} from egress.allow: the agent pushes through "
-                        "the gate (GIT_GATE_URL), which forwards clean pushes upstream",
-                    )
-                )
-
     def supervise(self) -> ir.Supervise | None:
         s = self.m.supervise
         if not s.enabled:
@@ -475,10 +301,4 @@ def _reserved_hint() -> str:
     return "bottlec sets the proxy, CA, GIT_GATE_URL and MCP_SUPERVISE_URL variables itself"
 
 
-def _wildcard(host: str) -> str:
-    parts = host.split(".")
-    return "*." + ".".join(parts[1:]) if len(parts) > 2 else "*." + host
-
-
-def _is_ip(host: str) -> bool:
-    return all(part.isdigit() for part in host.split("."))
+__all__ = ["MUTABLE_TAGS", "Lowered", "Options", "lower"]
