@@ -16,7 +16,7 @@ from typing import Any
 _PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:+=-]*$")
 # Plain text that a YAML 1.1 or 1.2 reader resolves to a number, date or special float.
 _NOT_TEXT = re.compile(
-    r"^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"  # 12, 1.5, 1e3
+    r"^(?:[-+]?(?:\.[0-9_]+|[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"  # 12, 1.5, 1e3, ._1
     r"|0[xXoObB].*|[0-9][0-9_:.]*"  # 0x1F, 0o17, 1:20 (sexagesimal), 1.2.3
     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*"  # 2024-01-01
     r"|\.(?:inf|Inf|INF|nan|NaN|NAN))$"

@@ -20,7 +20,7 @@ scalars = st.one_of(
                      '"q"', "[a]", "{a}", "a,b", "?", ":", "-", "1_000", "+1", "08", "...", "---",
                      "a\nb\n", "  lead\nx\n", "x\n\n", "x \ny\n", "\tx\ny\n", "x\n\ny\n",
                      "# not a comment\nx\n", "x\n---\ny\n", "|\nx\n", "x\r\ny\n", "a:b", "x:1",
-                     "no-new-privileges:true", "a#b", "a,b:c"]),
+                     "no-new-privileges:true", "a#b", "a,b:c", "._", ".__1", "._e+1"]),
     st.integers(),
     st.booleans(),
     st.none(),
