@@ -107,12 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _analyse_all(args: argparse.Namespace) -> list[tuple[str, Analysed]]:
-    """Every manifest through the front end; all problems reported before any exit."""
-    from bottlec.pipeline import analyse, options_from, resolve_targets
+def _analyse_all(args: argparse.Namespace, targets: tuple[str, ...]) -> list[tuple[str, Analysed]]:
+    """Every manifest through the front end for `targets`; all problems reported before any
+    exit."""
+    from bottlec.pipeline import analyse, options_from
 
     options, warnings = options_from(os.environ)
-    options = attrs.evolve(options, targets=frozenset(resolve_targets(args.targets)))
+    options = attrs.evolve(options, targets=frozenset(targets))
     _print_diagnostics(warnings, {})
     results: list[tuple[str, Analysed]] = []
     errors: list[BottlecError] = []
@@ -143,8 +144,8 @@ def _compiled(args: argparse.Namespace) -> list[tuple[str, dict[str, str]]]:
     """(output folder, files) for each manifest, computed in memory."""
     from bottlec.pipeline import emit, resolve_targets, source_dir
 
-    analysed = _analyse_all(args)
     targets = resolve_targets(args.targets)
+    analysed = _analyse_all(args, targets)
     several = len(args.manifests) > 1
     out: list[tuple[str, dict[str, str]]] = []
     seen: dict[str, str] = {}
@@ -205,7 +206,9 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    _analyse_all(args)
+    from bottlec.pipeline import resolve_targets
+
+    _analyse_all(args, resolve_targets(args.targets))
     return 0
 
 

@@ -91,10 +91,11 @@ def write(out_dir: str, files: Mapping[str, str]) -> None:
         with _locked(parent):
             _recover(stage, out_dir)
             _refuse_foreign(out_dir, files)
-            if _current(out_dir, files):
-                _make_state(out_dir)
+            unchanged = _unchanged(out_dir, files)
+            if unchanged == set(files) and set(owned_files(out_dir)) == unchanged:
+                _make_state(out_dir)  # nothing to switch
                 return
-            _build(stage, out_dir, files)
+            _build(stage, out_dir, files, unchanged)
             _swap(stage, out_dir)
     except OSError as e:
         where = str(e.filename or out_dir)
@@ -120,15 +121,13 @@ def _refuse_foreign(out_dir: str, files: Mapping[str, str]) -> None:
                              "compile into another folder with -o")  # fmt: skip
 
 
-def _current(out_dir: str, files: Mapping[str, str]) -> bool:
-    """Whether `out_dir` holds exactly `files` already (then nothing is rewritten)."""
-    if not os.path.isdir(out_dir):
-        return False
-    same = all(_read(os.path.join(out_dir, *rel.split("/"))) == text for rel, text in files.items())
-    return same and set(owned_files(out_dir)) == set(files)
+def _unchanged(out_dir: str, files: Mapping[str, str]) -> set[str]:
+    """The files `out_dir` already holds with the same text, each read once."""
+    return {rel for rel, text in files.items()
+            if _read(os.path.join(out_dir, *rel.split("/"))) == text}  # fmt: skip
 
 
-def _build(stage: str, out_dir: str, files: Mapping[str, str]) -> None:
+def _build(stage: str, out_dir: str, files: Mapping[str, str], unchanged: set[str]) -> None:
     os.mkdir(stage, 0o755)
     if os.path.isdir(out_dir):
         os.chmod(stage, os.stat(out_dir).st_mode & 0o7777)
@@ -136,9 +135,8 @@ def _build(stage: str, out_dir: str, files: Mapping[str, str]) -> None:
     for rel, text in files.items():
         target = os.path.join(stage, *rel.split("/"))
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        old = os.path.join(out_dir, *rel.split("/"))
-        if _read(old) == text:
-            os.link(old, target)  # unchanged: the same file, modification time and all
+        if rel in unchanged:  # the same file, modification time and all
+            os.link(os.path.join(out_dir, *rel.split("/")), target)
             continue
         with open(target, "w", encoding="utf-8", newline="") as f:
             f.write(text)

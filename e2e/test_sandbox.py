@@ -238,10 +238,9 @@ def test_prune_removes_only_stopped_bottles(bottle: Bottle) -> None:
     kept = list(prune(NAME, client=bottle.client))
     assert kept == [f"kept {NAME}: it is running"], "the agent still runs"
     bottle.container("agent").stop(timeout=1)
-    for name in ("internet",):
-        for c in bottle.client.containers.list(filters={"label": f"io.claude-bottle.name={NAME}"}):
-            if name in c.name:
-                c.stop(timeout=1)
+    for c in bottle.client.containers.list(filters={"label": f"io.claude-bottle.name={NAME}"}):
+        if "internet" in c.name:
+            c.stop(timeout=1)
     removed = list(prune(NAME, client=bottle.client))
     assert f"removed container claude-bottle-agent-{NAME}" in removed
     assert f"removed container claude-bottle-sidecars-{NAME}" in removed

@@ -54,7 +54,7 @@ def test_anchors_aliases_and_merge_keys_expand(manifest: Callable[..., Path]) ->
     }  # fmt: skip
 
 
-def test_bom_and_crlf_are_accepted(manifest: Callable[..., Path], tmp_path: Path) -> None:
+def test_bom_and_crlf_are_accepted(tmp_path: Path) -> None:
     path = tmp_path / "crlf.yaml"
     path.write_bytes(b"\xef\xbb\xbfversion: 1\r\nname: abc\r\n")
     doc = load(str(path))
